@@ -1,0 +1,138 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { Database } from '../db/index.js';
+import type { Metrics } from '../ops/metrics.js';
+import { checkPassword, PasswordHasher, type PasswordProblem } from './passwords.js';
+import { accountRepository, type PublicAccount } from './repository.js';
+import { Throttle, type Limit } from './throttle.js';
+
+export const EmailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .toLowerCase()
+  .pipe(z.email());
+
+export type AccountErrorCode =
+  | 'invalid_email'
+  | PasswordProblem
+  | 'email_taken'
+  | 'invalid_credentials'
+  | 'account_locked'
+  | 'ip_limited';
+
+/** A sign-up or sign-in refusal; `code` doubles as the i18n key of the message. */
+export class AccountError extends Error {
+  constructor(
+    readonly code: AccountErrorCode,
+    readonly retryAfterSeconds = 0,
+  ) {
+    super(code);
+    this.name = 'AccountError';
+  }
+}
+
+export class AccountService {
+  readonly accounts;
+  private readonly hasher;
+  private readonly throttle;
+  private readonly limits: { account: Limit; ip: Limit; signupIp: Limit };
+
+  constructor(
+    private readonly db: Database,
+    config: Pick<Config, 'argon2' | 'throttle'>,
+    private readonly metrics?: Metrics,
+  ) {
+    this.accounts = accountRepository(db);
+    this.hasher = new PasswordHasher(config.argon2);
+    this.throttle = new Throttle(db);
+    const t = config.throttle;
+    this.limits = {
+      account: { max: t.accountMaxFailures, windowSeconds: t.accountWindowSeconds, lockSeconds: t.accountLockSeconds },
+      ip: { max: t.ipMaxFailures, windowSeconds: t.ipWindowSeconds },
+      signupIp: { max: t.signupIpMax, windowSeconds: t.signupIpWindowSeconds },
+    };
+  }
+
+  private parseEmail(email: string): string {
+    const parsed = EmailSchema.safeParse(email);
+    if (!parsed.success) throw new AccountError('invalid_email');
+    return parsed.data;
+  }
+
+  /** Creates an account; used by the operator (no per-IP limit) and by sign-up. */
+  async create(email: string, password: string): Promise<PublicAccount> {
+    const normalized = this.parseEmail(email);
+    const problem = checkPassword(password);
+    if (problem) throw new AccountError(problem);
+    const account = await this.accounts.create(normalized, await this.hasher.hash(password));
+    if (!account) throw new AccountError('email_taken');
+    return account;
+  }
+
+  async signUp(email: string, password: string, ip: string): Promise<PublicAccount> {
+    const key = `signup:ip:${ip}`;
+    const state = await this.throttle.check(key, this.limits.signupIp);
+    if (state.blocked) throw new AccountError('ip_limited', state.retryAfterSeconds);
+    await this.throttle.hit(key, this.limits.signupIp);
+    const account = await this.create(email, password);
+    this.metrics?.signUps.inc();
+    return account;
+  }
+
+  /**
+   * Unknown email and wrong password take the same path, time and answer. Locks are
+   * keyed by the email as typed (normalized), so they behave the same for accounts
+   * that do not exist.
+   */
+  async signIn(email: string, password: string, ip: string): Promise<PublicAccount> {
+    try {
+      const account = await this.verify(email, password, ip);
+      this.metrics?.signIns.inc({ outcome: 'success' });
+      return account;
+    } catch (error) {
+      if (error instanceof AccountError) this.metrics?.signIns.inc({ outcome: error.code });
+      throw error;
+    }
+  }
+
+  private async verify(email: string, password: string, ip: string): Promise<PublicAccount> {
+    const normalized = EmailSchema.safeParse(email).data ?? email.trim().toLowerCase();
+    const ipKey = `signin:ip:${ip}`;
+    const accountKey = `signin:account:${normalized}`;
+    const [ipState, accountState] = await Promise.all([
+      this.throttle.check(ipKey, this.limits.ip),
+      this.throttle.check(accountKey, this.limits.account),
+    ]);
+    if (ipState.blocked) throw new AccountError('ip_limited', ipState.retryAfterSeconds);
+    if (accountState.blocked) throw new AccountError('account_locked', accountState.retryAfterSeconds);
+
+    const row = [...password].length <= 256 ? await this.accounts.findByEmail(normalized) : undefined;
+    const ok = row ? await this.hasher.verify(row.password_hash, password) : await this.hasher.verifyNothing(password);
+    if (!row || !ok) {
+      await Promise.all([this.throttle.hit(ipKey, this.limits.ip), this.throttle.hit(accountKey, this.limits.account)]);
+      throw new AccountError('invalid_credentials');
+    }
+    await this.throttle.clear(accountKey);
+    if (this.hasher.needsRehash(row.password_hash)) await this.accounts.updateHash(row.id, await this.hasher.hash(password));
+    return { id: row.id, email: row.email, created_at: row.created_at };
+  }
+
+  /** Deletes the account and everything the provider keeps for it (sessions, grants, tokens). */
+  async delete(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('oidc_payloads')
+        .where(sql<string>`payload->>'accountId'`, '=', id)
+        .execute();
+      return accountRepository(trx).delete(id);
+    });
+  }
+
+  /** Clears stale rate-limit counters. */
+  removeStaleCounters(): Promise<void> {
+    const t = this.limits;
+    return this.throttle.removeStale(Math.max(t.account.windowSeconds + (t.account.lockSeconds ?? 0), t.ip.windowSeconds, t.signupIp.windowSeconds));
+  }
+}

@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import { ClientInputSchema } from '../clients/schema.js';
+import { SIGNING_ALGS } from '../oidc/keys.js';
+
+/**
+ * The admin API's shapes, written once: the routes validate with them, the OpenAPI
+ * document is generated from them, and the CLI's direct backend uses the same
+ * operations (src/admin/operations.ts).
+ */
+
+export { ClientInputSchema };
+
+export const ErrorSchema = z
+  .object({
+    error: z.string().meta({ description: 'A machine-readable code, e.g. invalid_request, unauthorized, not_found, too_common' }),
+    error_description: z.string().meta({ description: 'A readable English explanation; never echoes secrets' }),
+  })
+  .meta({ description: 'Every error answer of the admin API' });
+
+// Client ids are 16 random bytes in base64url; accept any base64url token so older ids still resolve.
+export const ClientIdParams = z
+  .object({ id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be a client_id (letters, digits, - and _)') })
+  .strict();
+
+export const UserIdParams = z.object({ id: z.uuid('must be a UUID') }).strict();
+
+export const ListUsersQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: 'At most this many users (1–1000)' }),
+    offset: z.coerce.number().int().min(0).default(0).meta({ description: 'Skip this many users (ordered by creation)' }),
+  })
+  .strict();
+
+export const UserInputSchema = z
+  .object({
+    email: z.string().max(254).meta({ format: 'email' }),
+    password: z.string().max(1024).meta({
+      description: 'At least 8 and at most 256 characters, not on the list of common passwords',
+      writeOnly: true,
+    }),
+  })
+  .strict();
+export type UserInput = z.infer<typeof UserInputSchema>;
+
+export const UserSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  created_at: z.iso.datetime(),
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const UserListSchema = z.object({
+  users: z.array(UserSchema),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+export const ClientSchema = z
+  .looseObject({
+    client_id: z.string(),
+    client_secret: z.string().optional().meta({ description: 'Present only in the answer to create, for confidential clients' }),
+    client_name: z.string().optional(),
+    redirect_uris: z.array(z.string()),
+    post_logout_redirect_uris: z.array(z.string()).optional(),
+    scope: z.string().optional(),
+    grant_types: z.array(z.string()).optional(),
+    response_types: z.array(z.string()).optional(),
+    token_endpoint_auth_method: z.enum(['none', 'client_secret_basic']).optional(),
+    jwks: z.looseObject({ keys: z.array(z.looseObject({ kty: z.string() })) }).optional(),
+    jwks_uri: z.string().optional(),
+    logo_uri: z.string().optional(),
+    client_uri: z.string().optional(),
+    policy_uri: z.string().optional(),
+    tos_uri: z.string().optional(),
+    created_at: z.iso.datetime().optional(),
+  })
+  .meta({ description: 'A registered client: its OAuth 2.0 / OpenID Connect metadata (RFC 7591 names)' });
+
+export const ClientListSchema = z.object({ clients: z.array(ClientSchema) });
+
+export const KeySchema = z.object({
+  kid: z.string(),
+  alg: z.enum(SIGNING_ALGS),
+  status: z.enum(['active', 'retired']).meta({ description: 'Active keys sign; retired keys stay published for verification' }),
+  created_at: z.iso.datetime(),
+  retired_at: z.iso.datetime().nullable(),
+});
+export type Key = z.infer<typeof KeySchema>;
+
+export const KeyListSchema = z.object({ keys: z.array(KeySchema) });
+
+export const MigrationStatusSchema = z.object({
+  applied: z.array(z.string()).meta({ description: 'Migrations already applied, in order' }),
+  pending: z.array(z.string()).meta({ description: 'Migrations not applied yet, in order' }),
+});
+export type MigrationStatus = z.infer<typeof MigrationStatusSchema>;
+
+export const MigrationResultSchema = z.object({
+  executed: z.array(z.string()).meta({ description: 'Migrations this call applied (empty when already up to date)' }),
+  applied: z.array(z.string()),
+  pending: z.array(z.string()),
+});
+export type MigrationResult = z.infer<typeof MigrationResultSchema>;
+
+export type Method = 'get' | 'post' | 'delete';
+
+export interface Response {
+  description: string;
+  schema?: z.ZodType;
+}
+
+/** One admin endpoint: what it takes and what it answers. The router and the OpenAPI document both read this table. */
+export interface RouteSpec {
+  operationId: string;
+  method: Method;
+  /** Koa-router style (`/admin/clients/:id`). */
+  path: string;
+  summary: string;
+  tag: 'clients' | 'users' | 'keys' | 'migrations' | 'meta';
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, Response>;
+  /** False only for the OpenAPI document itself. */
+  auth?: boolean;
+}
+
+const noContent = (description: string): Response => ({ description });
+
+export const ROUTES = {
+  openapi: {
+    operationId: 'getOpenApi',
+    method: 'get',
+    path: '/admin/openapi.json',
+    summary: 'This OpenAPI 3.1 document',
+    tag: 'meta',
+    auth: false,
+    responses: { 200: { description: 'The OpenAPI document' } },
+  },
+  listClients: {
+    operationId: 'listClients',
+    method: 'get',
+    path: '/admin/clients',
+    summary: 'List registered clients (without secrets)',
+    tag: 'clients',
+    responses: { 200: { description: 'The clients, oldest first', schema: ClientListSchema } },
+  },
+  createClient: {
+    operationId: 'createClient',
+    method: 'post',
+    path: '/admin/clients',
+    summary: 'Register a client; the answer carries the client_secret, shown this once',
+    tag: 'clients',
+    body: ClientInputSchema,
+    responses: { 201: { description: 'The new client, with client_id and (unless public) client_secret', schema: ClientSchema } },
+  },
+  showClient: {
+    operationId: 'showClient',
+    method: 'get',
+    path: '/admin/clients/:id',
+    summary: 'Show one client (without its secret)',
+    tag: 'clients',
+    params: ClientIdParams,
+    responses: { 200: { description: 'The client', schema: ClientSchema }, 404: { description: 'No such client', schema: ErrorSchema } },
+  },
+  deleteClient: {
+    operationId: 'deleteClient',
+    method: 'delete',
+    path: '/admin/clients/:id',
+    summary: 'Delete a client and everything issued to it (grants, tokens, sessions with it)',
+    tag: 'clients',
+    params: ClientIdParams,
+    responses: { 204: noContent('Deleted'), 404: { description: 'No such client', schema: ErrorSchema } },
+  },
+  listUsers: {
+    operationId: 'listUsers',
+    method: 'get',
+    path: '/admin/users',
+    summary: 'List user accounts, oldest first',
+    tag: 'users',
+    query: ListUsersQuery,
+    responses: { 200: { description: 'A page of users', schema: UserListSchema } },
+  },
+  createUser: {
+    operationId: 'createUser',
+    method: 'post',
+    path: '/admin/users',
+    summary: 'Create a user account',
+    tag: 'users',
+    body: UserInputSchema,
+    responses: {
+      201: { description: 'The new account', schema: UserSchema },
+      409: { description: 'An account with this email exists (error: email_taken)', schema: ErrorSchema },
+    },
+  },
+  deleteUser: {
+    operationId: 'deleteUser',
+    method: 'delete',
+    path: '/admin/users/:id',
+    summary: 'Delete a user account and its sessions, grants and tokens',
+    tag: 'users',
+    params: UserIdParams,
+    responses: { 204: noContent('Deleted'), 404: { description: 'No such user', schema: ErrorSchema } },
+  },
+  listKeys: {
+    operationId: 'listKeys',
+    method: 'get',
+    path: '/admin/keys',
+    summary: 'List signing keys (ids and algorithms only, never key material)',
+    tag: 'keys',
+    responses: { 200: { description: 'Active and retired keys, newest first', schema: KeyListSchema } },
+  },
+  rotateKeys: {
+    operationId: 'rotateKeys',
+    method: 'post',
+    path: '/admin/keys/rotate',
+    summary: 'Retire the active signing keys and create new ones; retired keys stay published for 24 hours',
+    tag: 'keys',
+    responses: { 200: { description: 'The key set after the rotation', schema: KeyListSchema } },
+  },
+  migrationStatus: {
+    operationId: 'migrationStatus',
+    method: 'get',
+    path: '/admin/migrations',
+    summary: 'Applied and pending database migrations',
+    tag: 'migrations',
+    responses: { 200: { description: 'Migration status', schema: MigrationStatusSchema } },
+  },
+  migrateToLatest: {
+    operationId: 'migrateToLatest',
+    method: 'post',
+    path: '/admin/migrations/latest',
+    summary: 'Apply every pending migration',
+    tag: 'migrations',
+    responses: {
+      200: { description: 'What ran', schema: MigrationResultSchema },
+      500: { description: 'A migration failed (error: migration_failed); nothing of it was applied', schema: ErrorSchema },
+    },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;

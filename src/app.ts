@@ -1,0 +1,44 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Services } from './services.js';
+import { adminRouter } from './admin/routes.js';
+import { errorHandler } from './http/error-handler.js';
+import { securityHeaders } from './http/headers.js';
+import { serveStatic } from './http/static.js';
+import { interactionRouter } from './interactions/routes.js';
+import { isProviderPath } from './oidc/routes.js';
+import { opsRouter } from './ops/health.js';
+import { requestLog } from './ops/requests.js';
+
+export interface AppState {
+  shuttingDown: boolean;
+}
+
+/** The middleware order, top to bottom, is the order a request meets it. */
+export function createApp(services: Services, state: AppState = { shuttingDown: false }): Koa {
+  const { config, database, logger, metrics, views, oidc } = services;
+  const app = new Koa({ proxy: config.trustProxy });
+  app.keys = config.cookieKeys;
+  app.silent = true;
+
+  const home = new Router().get('/', (ctx) => views.render(ctx, 'home', { issuer: config.issuer }));
+  const ops = opsRouter(database.db, metrics, () => state.shuttingDown);
+  const interactions = interactionRouter(services);
+  const admin = adminRouter(services, { token: config.adminToken });
+
+  app.use(requestLog(logger, metrics));
+  app.use(errorHandler(views, logger));
+  app.use(securityHeaders({ https: config.https }));
+  app.use(ops.routes());
+  app.use(serveStatic());
+  app.use(home.routes());
+  app.use(interactions.routes()).use(interactions.allowedMethods());
+  app.use(admin.routes()).use(admin.allowedMethods());
+  // oidc-provider is a Koa app of its own; it writes the response itself.
+  app.use(async (ctx, next) => {
+    if (!isProviderPath(ctx.path)) return next();
+    ctx.respond = false;
+    await oidc.callback(ctx.req, ctx.res);
+  });
+  return app;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { SIGNING_ALGS } from '../oidc/keys.js';
+import { SCOPES } from '../oidc/provider.js';
+
+const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional(), use: z.string().optional(), alg: z.string().optional() });
+export const JwksSchema = z.object({ keys: z.array(Jwk).min(1) });
+
+const EncAlg = z.enum(['ECDH-ES+A256KW', 'RSA-OAEP-256']);
+const Enc = z.literal('A256GCM');
+const SignAlg = z.enum(SIGNING_ALGS);
+const HttpUrl = z.url({ protocol: /^https?$/ });
+
+/** What an operator (CLI, admin API) may set on a client. Snake case, as in RFC 7591. */
+export const ClientInputSchema = z
+  .object({
+    client_name: z.string().trim().min(1).max(200),
+    redirect_uris: z.array(z.url()).min(1, 'at least one redirect URI is required'),
+    post_logout_redirect_uris: z.array(z.url()).default([]),
+    scope: z
+      .string()
+      .trim()
+      .default('openid email offline_access')
+      .refine((s) => s.split(/\s+/).every((x) => (SCOPES as readonly string[]).includes(x)), {
+        message: `scope may contain only: ${SCOPES.join(' ')}`,
+      }),
+    public: z.boolean().default(false),
+    jwks: JwksSchema.optional(),
+    jwks_uri: HttpUrl.optional(),
+    logo_uri: HttpUrl.optional(),
+    client_uri: HttpUrl.optional(),
+    policy_uri: HttpUrl.optional(),
+    tos_uri: HttpUrl.optional(),
+    id_token_signed_response_alg: SignAlg.optional(),
+    id_token_encrypted_response_alg: EncAlg.optional(),
+    id_token_encrypted_response_enc: Enc.optional(),
+    userinfo_signed_response_alg: SignAlg.optional(),
+    userinfo_encrypted_response_alg: EncAlg.optional(),
+    userinfo_encrypted_response_enc: Enc.optional(),
+  })
+  .strict()
+  .refine((c) => !(c.jwks && c.jwks_uri), { message: 'give jwks or jwks_uri, not both', path: ['jwks_uri'] });
+
+export type ClientInput = z.input<typeof ClientInputSchema>;
+
+/** A client as the operator sees it; the secret appears only in the answer to create. */
+export const ClientViewSchema = z.looseObject({
+  client_id: z.string(),
+  client_secret: z.string().optional(),
+  client_name: z.string().optional(),
+  redirect_uris: z.array(z.string()),
+  created_at: z.string().optional(),
+});
+export type ClientView = z.infer<typeof ClientViewSchema>;

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { CONFIG_DIR } from './paths.js';
+
+/**
+ * One schema over config/default.json, config/<NODE_ENV>.json and the environment
+ * (which wins). Keys are the environment variable names. Development secrets are
+ * generated on first start and kept in DATA_DIR/secrets.json; production refuses
+ * to start without explicit ones.
+ */
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const int = (min: number) => z.coerce.number().int().min(min);
+const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0).max(65535),
+  HOST: z.string().min(1),
+  ISSUER: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(memory:\/\/|postgres(ql)?:\/\/)/, 'must be memory:// or a postgres:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1),
+  COOKIE_KEYS: z
+    .string()
+    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(secret(32)).min(1))
+    .optional(),
+  OPERATOR_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes in base64url (43 characters)')
+    .optional(),
+  ADMIN_TOKEN: secret(32).optional(),
+  INITIAL_ACCESS_TOKEN: secret(32).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  TRUST_PROXY: bool,
+  ARGON2_MEMORY_KIB: int(8192),
+  ARGON2_TIME_COST: int(1),
+  ARGON2_PARALLELISM: int(1),
+  SIGNIN_ACCOUNT_MAX_FAILURES: int(1),
+  SIGNIN_ACCOUNT_WINDOW_SECONDS: int(1),
+  SIGNIN_ACCOUNT_LOCK_SECONDS: int(1),
+  SIGNIN_IP_MAX_FAILURES: int(1),
+  SIGNIN_IP_WINDOW_SECONDS: int(1),
+  SIGNUP_IP_MAX: int(1),
+  SIGNUP_IP_WINDOW_SECONDS: int(1),
+  CLEANUP_INTERVAL_SECONDS: int(0),
+  SHUTDOWN_GRACE_SECONDS: int(0),
+});
+
+type Raw = z.infer<typeof ConfigSchema>;
+
+export interface Config {
+  env: Raw['NODE_ENV'];
+  port: number;
+  host: string;
+  issuer: string;
+  https: boolean;
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'memory' } | { kind: 'postgres'; url: string };
+  dataDir: string;
+  cookieKeys: string[];
+  operatorKey: Uint8Array;
+  adminToken?: string;
+  initialAccessToken?: string;
+  logLevel: Raw['LOG_LEVEL'];
+  trustProxy: boolean;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  throttle: {
+    accountMaxFailures: number;
+    accountWindowSeconds: number;
+    accountLockSeconds: number;
+    ipMaxFailures: number;
+    ipWindowSeconds: number;
+    signupIpMax: number;
+    signupIpWindowSeconds: number;
+  };
+  cleanupIntervalSeconds: number;
+  shutdownGraceSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readJson(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  delete parsed.$comment;
+  return parsed;
+}
+
+const KEYS = Object.keys(ConfigSchema.shape) as (keyof Raw)[];
+
+/** Keeps generated development secrets next to the data, readable by the owner only. */
+function devSecrets(dataDir: string | undefined): { COOKIE_KEYS: string; OPERATOR_KEY: string } {
+  const fresh = () => ({
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    OPERATOR_KEY: randomBytes(32).toString('base64url'),
+  });
+  if (!dataDir) return fresh();
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = fresh();
+  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Raw, unknown>> = {}): Config {
+  const nodeEnv = (overrides.NODE_ENV ?? env.NODE_ENV ?? 'development') as string;
+  const merged: Record<string, unknown> = {
+    ...readJson(join(CONFIG_DIR, 'default.json')),
+    ...readJson(join(CONFIG_DIR, `${nodeEnv}.json`)),
+  };
+  for (const key of KEYS) if (env[key] !== undefined && env[key] !== '') merged[key] = env[key];
+  Object.assign(merged, overrides);
+
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`));
+  }
+  const raw = parsed.data;
+  const production = raw.NODE_ENV === 'production';
+  const issuer = (raw.ISSUER ?? `http://localhost:${raw.PORT}`).replace(/\/$/, '');
+  const https = issuer.startsWith('https://');
+
+  if (production) {
+    const missing: string[] = [];
+    if (!raw.COOKIE_KEYS) missing.push('COOKIE_KEYS is required in production (comma-separated, 32+ characters each)');
+    if (!raw.OPERATOR_KEY) missing.push('OPERATOR_KEY is required in production (32 random bytes, base64url)');
+    if (!raw.ISSUER) missing.push('ISSUER is required in production');
+    else if (!https) missing.push('ISSUER must be an https:// URL in production');
+    if (missing.length) throw new ConfigError(missing);
+  }
+
+  const dataDir = resolve(raw.DATA_DIR);
+  const database: Config['database'] =
+    raw.DATABASE_URL === undefined
+      ? { kind: 'pglite', dataDir: join(dataDir, 'pglite') }
+      : raw.DATABASE_URL.startsWith('memory://')
+        ? { kind: 'memory' }
+        : { kind: 'postgres', url: raw.DATABASE_URL };
+
+  const secrets =
+    raw.COOKIE_KEYS && raw.OPERATOR_KEY
+      ? undefined
+      : devSecrets(database.kind === 'memory' ? undefined : dataDir);
+  const cookieKeys = raw.COOKIE_KEYS ?? [secrets!.COOKIE_KEYS];
+  const operatorKey = Buffer.from(raw.OPERATOR_KEY ?? secrets!.OPERATOR_KEY, 'base64url');
+
+  return {
+    env: raw.NODE_ENV,
+    port: raw.PORT,
+    host: raw.HOST,
+    issuer,
+    https,
+    database,
+    dataDir,
+    cookieKeys,
+    operatorKey: new Uint8Array(operatorKey),
+    adminToken: raw.ADMIN_TOKEN,
+    initialAccessToken: raw.INITIAL_ACCESS_TOKEN,
+    logLevel: raw.LOG_LEVEL,
+    trustProxy: raw.TRUST_PROXY,
+    argon2: { memoryCost: raw.ARGON2_MEMORY_KIB, timeCost: raw.ARGON2_TIME_COST, parallelism: raw.ARGON2_PARALLELISM },
+    throttle: {
+      accountMaxFailures: raw.SIGNIN_ACCOUNT_MAX_FAILURES,
+      accountWindowSeconds: raw.SIGNIN_ACCOUNT_WINDOW_SECONDS,
+      accountLockSeconds: raw.SIGNIN_ACCOUNT_LOCK_SECONDS,
+      ipMaxFailures: raw.SIGNIN_IP_MAX_FAILURES,
+      ipWindowSeconds: raw.SIGNIN_IP_WINDOW_SECONDS,
+      signupIpMax: raw.SIGNUP_IP_MAX,
+      signupIpWindowSeconds: raw.SIGNUP_IP_WINDOW_SECONDS,
+    },
+    cleanupIntervalSeconds: raw.CLEANUP_INTERVAL_SECONDS,
+    shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
+  };
+}

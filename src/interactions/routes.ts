@@ -1,0 +1,192 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
+import { z } from 'zod';
+import { AccountError, type AccountService } from '../accounts/service.js';
+import type { Csrf } from '../http/csrf.js';
+import { HttpError, badRequest } from '../http/errors.js';
+import type { Views } from '../http/views.js';
+import type { OidcHolder } from '../oidc/holder.js';
+
+export interface InteractionDeps {
+  oidc: OidcHolder;
+  accounts: AccountService;
+  views: Views;
+  csrf: Csrf;
+}
+
+const Credentials = z.object({
+  csrf: z.string(),
+  email: z.string().max(320),
+  password: z.string().max(4096),
+});
+const SignUp = Credentials.extend({ password_confirm: z.string().max(4096) });
+const Decision = z.object({ csrf: z.string(), decision: z.enum(['allow', 'deny']) });
+const CsrfOnly = z.object({ csrf: z.string() });
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+function clientView(client: { clientName?: string; clientId: string; logoUri?: string; policyUri?: string; tosUri?: string; clientUri?: string }) {
+  return {
+    name: client.clientName ?? client.clientId,
+    logoUri: client.logoUri,
+    policyUri: client.policyUri,
+    tosUri: client.tosUri,
+    clientUri: client.clientUri,
+  };
+}
+
+function formOf<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
+  const parsed = schema.safeParse((ctx.request as { body?: unknown }).body);
+  if (!parsed.success) throw badRequest('the form is incomplete');
+  return parsed.data;
+}
+
+const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, invalid_credentials: 401, email_taken: 409 };
+
+/**
+ * The pages behind oidc-provider's interaction URL: sign in, sign up, consent.
+ * Each handler: load the interaction, check the CSRF token, do one thing, finish.
+ */
+export function interactionRouter({ oidc, accounts, views, csrf }: InteractionDeps): Router {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+  async function load(ctx: Context): Promise<{ details: Details; provider: Provider }> {
+    const provider = oidc.provider;
+    try {
+      const details = await provider.interactionDetails(ctx.req, ctx.res);
+      if (details.uid !== ctx.params.uid) throw new HttpError(400, 'session_expired', 'This sign-in page has expired.');
+      ctx.set('Cache-Control', 'no-store');
+      return { details, provider };
+    } catch (error) {
+      if (error instanceof oidcErrors.SessionNotFound || error instanceof HttpError) {
+        throw new HttpError(400, 'session_expired', 'This sign-in page has expired. Go back to the service and start again.');
+      }
+      throw error;
+    }
+  }
+
+  async function client(provider: Provider, details: Details) {
+    const found = await provider.Client.find(String(details.params.client_id));
+    if (!found) throw badRequest('unknown client');
+    return clientView(found);
+  }
+
+  async function page(ctx: Context, provider: Provider, details: Details, extra: Record<string, unknown> = {}, status = 200) {
+    const uiLocales = typeof details.params.ui_locales === 'string' ? details.params.ui_locales : undefined;
+    const base = { uid: details.uid, csrf: csrf.token(ctx, details.uid), client: await client(provider, details) };
+    if (details.prompt.name === 'consent' && !extra.template) {
+      const account = await accounts.accounts.findById(details.session!.accountId);
+      const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+      await views.render(
+        ctx,
+        'consent',
+        { ...base, email: account?.email, scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [], ...extra },
+        { status, uiLocales },
+      );
+      return;
+    }
+    const template = (extra.template as 'login' | 'signup' | undefined) ?? 'login';
+    await views.render(ctx, template, { ...base, ...extra }, { status, uiLocales });
+  }
+
+  function finish(ctx: Context, provider: Provider, result: Record<string, unknown>, merge = false) {
+    ctx.respond = false;
+    return provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  }
+
+  router.get('/', async (ctx) => {
+    const { details, provider } = await load(ctx);
+    await page(ctx, provider, details);
+  });
+
+  router.get('/signup', async (ctx) => {
+    const { details, provider } = await load(ctx);
+    if (details.prompt.name !== 'login') return ctx.redirect(`/interaction/${details.uid}`);
+    await page(ctx, provider, details, { template: 'signup' });
+  });
+
+  router.post('/login', form, async (ctx) => {
+    const { details, provider } = await load(ctx);
+    const input = formOf(ctx, Credentials);
+    csrf.verify(ctx, details.uid, input.csrf);
+    if (details.prompt.name !== 'login') throw badRequest('this step does not ask for a sign-in');
+    try {
+      const account = await accounts.signIn(input.email, input.password, ctx.ip);
+      await finish(ctx, provider, { login: { accountId: account.id } });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
+      await page(ctx, provider, details, { email: input.email, error: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
+    }
+  });
+
+  router.post('/signup', form, async (ctx) => {
+    const { details, provider } = await load(ctx);
+    const input = formOf(ctx, SignUp);
+    csrf.verify(ctx, details.uid, input.csrf);
+    if (details.prompt.name !== 'login') throw badRequest('this step does not ask for a sign-in');
+    const retry = (code: string, retryAfterSeconds = 0) =>
+      page(ctx, provider, details, { template: 'signup', email: input.email, error: { code, retryAfterSeconds } }, STATUS[code] ?? 400);
+    if (input.password !== input.password_confirm) return retry('password_mismatch');
+    try {
+      const account = await accounts.signUp(input.email, input.password, ctx.ip);
+      await finish(ctx, provider, { login: { accountId: account.id } });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
+      await retry(error.code, error.retryAfterSeconds);
+    }
+  });
+
+  router.post('/consent', form, async (ctx) => {
+    const { details, provider } = await load(ctx);
+    const input = formOf(ctx, Decision);
+    csrf.verify(ctx, details.uid, input.csrf);
+    if (details.prompt.name !== 'consent') throw badRequest('this step does not ask for consent');
+    if (input.decision === 'deny') {
+      return finish(ctx, provider, { error: 'access_denied', error_description: 'The user declined the request' });
+    }
+    const accountId = details.session!.accountId;
+    const clientId = String(details.params.client_id);
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId, clientId });
+    if (!grant) throw new HttpError(400, 'session_expired', 'This consent has expired. Go back to the service and start again.');
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await finish(ctx, provider, { consent: { grantId } }, true);
+  });
+
+  router.post('/abort', form, async (ctx) => {
+    const { details, provider } = await load(ctx);
+    csrf.verify(ctx, details.uid, formOf(ctx, CsrfOnly).csrf);
+    await finish(ctx, provider, { error: 'access_denied', error_description: 'The user cancelled the sign-in' });
+  });
+
+  // "Not you?": start the same authorization request again with a fresh sign-in.
+  router.post('/switch', form, async (ctx) => {
+    const { details } = await load(ctx);
+    csrf.verify(ctx, details.uid, formOf(ctx, CsrfOnly).csrf);
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(details.params)) {
+      if (typeof value === 'string') params.set(key, value);
+    }
+    params.set('prompt', 'login');
+    ctx.redirect(`/auth?${params}`);
+  });
+
+  return router;
+}

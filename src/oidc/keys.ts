@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { sql } from 'kysely';
+import type { Database } from '../db/index.js';
+
+/** The algorithms we sign with, in the order discovery lists them (ES256 is the default). */
+export const SIGNING_ALGS = ['ES256', 'EdDSA', 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+/**
+ * How long a retired key stays published: longer than anything it signed lives
+ * (ID tokens, signed userinfo and introspection: one hour) plus clock skew.
+ */
+export const RETIRED_KEY_RETENTION_SECONDS = 24 * 3600;
+
+export interface KeyInfo {
+  kid: string;
+  alg: string;
+  created_at: Date;
+  retired_at: Date | null;
+  status: 'active' | 'retired';
+}
+
+async function generate(alg: SigningAlg): Promise<JWK> {
+  const options = alg === 'RS256' ? { modulusLength: 2048, extractable: true } : { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined };
+  const { privateKey } = await generateKeyPair(alg === 'EdDSA' ? 'Ed25519' : alg, options);
+  return exportJWK(privateKey);
+}
+
+// The kid travels in the protected header, so a sealed key cannot be moved to another row.
+async function seal(jwk: JWK, kid: string, operatorKey: Uint8Array): Promise<string> {
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(jwk)))
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
+    .encrypt(operatorKey);
+}
+
+async function unseal(sealed: string, kid: string, operatorKey: Uint8Array): Promise<JWK> {
+  let result;
+  try {
+    result = await compactDecrypt(sealed, operatorKey);
+  } catch {
+    throw new Error(`signing key ${kid} cannot be decrypted: OPERATOR_KEY differs from the one it was stored under`);
+  }
+  if (result.protectedHeader.kid !== kid) throw new Error(`signing key ${kid} is stored under another id`);
+  return JSON.parse(new TextDecoder().decode(result.plaintext)) as JWK;
+}
+
+async function createKeySet(db: Database, operatorKey: Uint8Array): Promise<void> {
+  const rows = await Promise.all(
+    SIGNING_ALGS.map(async (alg) => {
+      const kid = randomUUID();
+      return { kid, alg, sealed_jwk: await seal(await generate(alg), kid, operatorKey) };
+    }),
+  );
+  await db.insertInto('signing_keys').values(rows).execute();
+}
+
+/** Generates the first key set if there is none. Safe when several nodes start at once. */
+export async function ensureSigningKeys(db: Database, operatorKey: Uint8Array): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`lock table signing_keys in exclusive mode`.execute(trx);
+    const active = await trx.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).executeTakeFirst();
+    if (!active) await createKeySet(trx, operatorKey);
+  });
+}
+
+/** Retires the active keys (they stay published for the retention period) and creates new ones. */
+export async function rotateSigningKeys(db: Database, operatorKey: Uint8Array): Promise<KeyInfo[]> {
+  await db.transaction().execute(async (trx) => {
+    await sql`lock table signing_keys in exclusive mode`.execute(trx);
+    await trx.updateTable('signing_keys').set({ retired_at: new Date() }).where('retired_at', 'is', null).execute();
+    await createKeySet(trx, operatorKey);
+  });
+  return listSigningKeys(db);
+}
+
+/** Deletes retired keys past their retention; returns how many. */
+export async function removeExpiredKeys(db: Database): Promise<number> {
+  const cutoff = new Date(Date.now() - RETIRED_KEY_RETENTION_SECONDS * 1000);
+  const result = await db.deleteFrom('signing_keys').where('retired_at', '<', cutoff).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function listSigningKeys(db: Database): Promise<KeyInfo[]> {
+  const rows = await db
+    .selectFrom('signing_keys')
+    .select(['kid', 'alg', 'created_at', 'retired_at'])
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({ ...r, status: r.retired_at ? 'retired' : 'active' }));
+}
+
+/** A fingerprint of the key set, cheap to poll: nodes reload their provider when it changes. */
+export async function keySetVersion(db: Database): Promise<string> {
+  const row = await db
+    .selectFrom('signing_keys')
+    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('created_at').as('newest'), eb.fn.max('retired_at').as('retired')])
+    .executeTakeFirstOrThrow();
+  return `${row.n}|${row.newest ? new Date(row.newest).toISOString() : ''}|${row.retired ? new Date(row.retired).toISOString() : ''}`;
+}
+
+/** Private JWKs for the provider: active keys first (they sign), then retired ones (verify only). */
+export async function loadSigningJwks(db: Database, operatorKey: Uint8Array): Promise<JWK[]> {
+  const rows = await db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .orderBy(sql`retired_at is not null`)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return Promise.all(
+    rows.map(async (row) => ({ ...(await unseal(row.sealed_jwk, row.kid, operatorKey)), kid: row.kid, alg: row.alg, use: 'sig' })),
+  );
+}

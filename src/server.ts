@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import type { Config } from './config.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/index.js';
+import { DataDirLock } from './db/lock.js';
+import { createApp, type AppState } from './app.js';
+import { adminRouter } from './admin/routes.js';
+import { errorHandler } from './http/error-handler.js';
+import { createServices, type Services } from './services.js';
+import { removeExpired } from './oidc/adapter.js';
+import { removeExpiredKeys } from './oidc/keys.js';
+import { createLogger, type Logger } from './ops/logger.js';
+
+export interface RunningServer {
+  url: string;
+  services: Services;
+  server: Server;
+  /** The admin socket, when the database is the embedded one (the CLI talks to it). */
+  adminSocket?: string;
+  close(): Promise<void>;
+}
+
+/** The socket through which the CLI reaches a server that holds the embedded database. */
+export function adminSocketPath(dataDir: string): string {
+  return join(dataDir, 'admin.sock');
+}
+
+const KEY_POLL_MS = 30_000;
+
+function listen(server: Server, ...args: unknown[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    (server.listen as (...a: unknown[]) => void)(...args, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Opens the database, migrates, builds the app and listens. Background chores:
+ * expired rows are cleaned up, and the signing keys are re-read when another node
+ * rotated them.
+ */
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const lock = config.database.kind === 'pglite' ? DataDirLock.acquire(config.dataDir) : undefined;
+  let database: DatabaseHandle | undefined;
+  try {
+    database = await openDatabase(config.database);
+    await migrateToLatest(database.db);
+    const services = await createServices(config, database, logger);
+    const state: AppState = { shuttingDown: false };
+    const app = createApp(services, state);
+    const server = createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    await listen(server, config.port, config.host);
+    const { port } = server.address() as AddressInfo;
+    const url = `http://localhost:${port}`;
+
+    let adminServer: Server | undefined;
+    let adminSocket: string | undefined;
+    if (config.database.kind === 'pglite') {
+      adminSocket = adminSocketPath(config.dataDir);
+      rmSync(adminSocket, { force: true });
+      const adminApp = new Koa();
+      adminApp.silent = true;
+      const router = adminRouter(services, { local: true });
+      adminApp.use(errorHandler(services.views, logger)).use(router.routes()).use(router.allowedMethods());
+      adminServer = createServer(adminApp.callback());
+      // Created with 0600 permissions: only the server's own user reaches it.
+      const previous = process.umask(0o177);
+      try {
+        await listen(adminServer, adminSocket);
+      } finally {
+        process.umask(previous);
+      }
+    }
+
+    const chores = setInterval(() => {
+      void (async () => {
+        await removeExpired(database!.db);
+        await removeExpiredKeys(database!.db);
+        await services.accounts.removeStaleCounters();
+      })().catch((err) => logger.warn({ err }, 'cleanup failed'));
+    }, Math.max(1, config.cleanupIntervalSeconds) * 1000);
+    const keyWatch = setInterval(() => {
+      services.oidc.refreshIfChanged().then(
+        (changed) => changed && logger.info('signing keys changed; provider reloaded'),
+        (err) => logger.warn({ err }, 'signing key check failed'),
+      );
+    }, KEY_POLL_MS);
+    chores.unref();
+    keyWatch.unref();
+    if (config.cleanupIntervalSeconds === 0) clearInterval(chores);
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        state.shuttingDown = true;
+        clearInterval(chores);
+        clearInterval(keyWatch);
+        const closed = Promise.all([
+          new Promise<void>((r) => server.close(() => r())),
+          adminServer ? new Promise<void>((r) => adminServer!.close(() => r())) : undefined,
+        ]);
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+        await closed;
+        clearTimeout(grace);
+        await database!.close();
+        if (adminSocket) rmSync(adminSocket, { force: true });
+        lock?.release();
+      })());
+
+    logger.info({ url: config.issuer, port, engine: database.engine }, 'listening');
+    return { url, services, server, adminSocket, close };
+  } catch (error) {
+    await database?.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/index.js';
+import { AccountService } from './accounts/service.js';
+import { ClientService } from './clients/service.js';
+import { Csrf } from './http/csrf.js';
+import { createViews, type Views } from './http/views.js';
+import { OidcHolder } from './oidc/holder.js';
+import { ensureSigningKeys } from './oidc/keys.js';
+import { createLogger, type Logger } from './ops/logger.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+
+/** Everything the routes need, built once over one database. */
+export interface Services {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+  metrics: Metrics;
+  views: Views;
+  csrf: Csrf;
+  oidc: OidcHolder;
+  accounts: AccountService;
+  clients: ClientService;
+}
+
+/** Expects a migrated database. Generates the first signing keys if there are none. */
+export async function createServices(config: Config, database: DatabaseHandle, logger = createLogger(config.logLevel)): Promise<Services> {
+  const { db } = database;
+  const metrics = createMetrics();
+  const views = await createViews();
+  await ensureSigningKeys(db, config.operatorKey);
+  const oidc = await OidcHolder.create({ config, db, views, logger, metrics });
+  return {
+    config,
+    database,
+    logger,
+    metrics,
+    views,
+    csrf: new Csrf(config.cookieKeys[0]!, config.https),
+    oidc,
+    accounts: new AccountService(db, config, metrics),
+    clients: new ClientService(db, () => oidc.provider),
+  };
+}

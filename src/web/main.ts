@@ -1,0 +1,16 @@
+/**
+ * The page script: progressive enhancement only. Every page works without it.
+ * No strings live here: they come translated from the server in data- attributes.
+ */
+import { enhanceLengthMeters, enhancePasswordMatch, enhancePasswordToggles } from './password.js';
+import { enhanceSubmitOnce } from './submit-once.js';
+
+function start(): void {
+  enhanceSubmitOnce(document);
+  enhancePasswordToggles(document);
+  enhanceLengthMeters(document);
+  enhancePasswordMatch(document);
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();

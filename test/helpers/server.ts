@@ -1,0 +1,63 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createApp } from '../../src/app.js';
+import { createServices, type Services } from '../../src/services.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { testDatabase, type Engine, type TestDatabase } from './db.js';
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  services: Services;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** Fixed test secrets: generated per run, never written anywhere. */
+export function testSecrets() {
+  return {
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    OPERATOR_KEY: randomBytes(32).toString('base64url'),
+  };
+}
+
+/**
+ * A real listening server on a free port, with the issuer set to its address.
+ * The port is taken first so the issuer is known before the provider is built.
+ */
+export async function startTestServer(engine: Engine, overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+  const config = loadConfig(
+    {},
+    {
+      NODE_ENV: 'test',
+      ISSUER: url,
+      DATABASE_URL: 'memory://',
+      LOG_LEVEL: 'silent',
+      ARGON2_MEMORY_KIB: 8192,
+      ARGON2_TIME_COST: 1,
+      CLEANUP_INTERVAL_SECONDS: 0,
+      ...testSecrets(),
+      ...overrides,
+    },
+  );
+  const database = await testDatabase(engine);
+  const services = await createServices(config, database, createLogger('silent'));
+  server.on('request', createApp(services).callback());
+  return {
+    url,
+    config,
+    services,
+    database,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}
