@@ -84,7 +84,7 @@ export function interactionRouter({ oidc, accounts, views, csrf }: InteractionDe
       await views.render(
         ctx,
         'consent',
-        { ...base, email: account?.email, scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [], ...extra },
+        { ...base, email: account?.email, scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [], remembered: Boolean(details.grantId), ...extra },
         { status, uiLocales },
       );
       return;
