@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { DataDirLock } from '../../src/db/lock.js';
+import { ROOT } from '../../src/paths.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+/**
+ * The compiled CLI, spawned as operators run it, on an embedded (PGlite file)
+ * database: first with nobody holding it (the CLI opens it itself), then while a
+ * server holds it (the CLI goes through the server's admin socket).
+ */
+
+const BIN = join(ROOT, 'bin', 'wathiqa.js');
+const ENTRY = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const PASSWORD = 'correct horse battery staple 42';
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles the package unless dist/ is newer than every source (the web bundle is not needed here). */
+function ensureBuilt(): void {
+  const newest = Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'migrations')));
+  if (existsSync(ENTRY) && statSync(ENTRY).mtimeMs >= newest) return;
+  // tsc emits even when another part of the tree has a type error; what matters here is the output.
+  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    timeout: 180_000,
+  });
+  if (!existsSync(ENTRY)) throw new Error('the CLI could not be built (npm run build)');
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dataDir: string;
+
+function cliEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '1' };
+  for (const key of ['DATABASE_URL', 'ADMIN_TOKEN', 'LOG_LEVEL', 'NODE_OPTIONS', 'NODE_ENV', 'PORT', 'ISSUER', 'COOKIE_KEYS', 'OPERATOR_KEY']) {
+    delete env[key];
+  }
+  return env;
+}
+
+/** Asynchronous on purpose: in the socket tests the server answering the CLI runs in this very process. */
+function cli(args: string[], input?: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dataDir, env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const result = await cli(args, input);
+  if (result.code !== 0) throw new Error(`wathiqa ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+const okJson = async <T = unknown>(args: string[], input?: string): Promise<T> => JSON.parse(await ok([...args, '--json'], input)) as T;
+
+type Client = { client_id: string; client_secret?: string; client_name: string; redirect_uris: string[] };
+type Key = { kid: string; alg: string; status: 'active' | 'retired' };
+const activeKids = (keys: Key[]) => keys.filter((k) => k.status === 'active').map((k) => k.kid).sort();
+
+beforeAll(() => {
+  ensureBuilt();
+  dataDir = mkdtempSync(join(tmpdir(), 'wathiqa-cli-'));
+}, 200_000);
+
+afterAll(() => {
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+let demo: Client;
+
+describe('wathiqa CLI without a server (direct)', () => {
+  it('creates a client and prints its id and secret as JSON', async () => {
+    demo = await okJson<Client>(['clients', 'create', '--name', 'Demo', '--redirect-uri', 'http://localhost:4000/cb']);
+    expect(demo.client_id).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(demo.client_secret).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(demo.client_name).toBe('Demo');
+    expect(demo.redirect_uris).toEqual(['http://localhost:4000/cb']);
+    // The CLI let the database go when it was done.
+    expect(DataDirLock.holder(dataDir)).toBeUndefined();
+  }, 60_000);
+
+  it('lists and shows the client, never with its secret', async () => {
+    const list = await okJson<Client[]>(['clients', 'list']);
+    expect(list.map((c) => c.client_id)).toEqual([demo.client_id]);
+    expect(JSON.stringify(list)).not.toContain(demo.client_secret);
+    const human = await ok(['clients', 'show', demo.client_id]);
+    expect(human).toContain(demo.client_id);
+    expect(human).toContain('http://localhost:4000/cb');
+    expect(human).not.toContain(demo.client_secret);
+  }, 60_000);
+
+  it('registers a public client with a public JWKS from a file, and refuses a private one', async () => {
+    const jwk = { kty: 'EC', crv: 'P-256', kid: 'rp-enc', use: 'enc', alg: 'ECDH-ES+A256KW', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
+    const file = join(dataDir, 'rp.jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [jwk] }));
+    const spa = await okJson<Client & { token_endpoint_auth_method: string; jwks: unknown }>([
+      'clients', 'create', '--name', 'SPA', '--public', '--redirect-uri', 'http://localhost:4001/cb', '--jwks-file', file,
+    ]);
+    expect(spa.client_secret).toBeUndefined();
+    expect(spa.token_endpoint_auth_method).toBe('none');
+    expect(spa.jwks).toEqual({ keys: [jwk] });
+
+    writeFileSync(file, JSON.stringify({ keys: [{ ...jwk, d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' }] }));
+    const refused = await cli(['clients', 'create', '--name', 'Leaky', '--redirect-uri', 'http://localhost:4002/cb', '--jwks-file', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/private key/);
+    expect(refused.stderr).not.toContain('jpsQnn');
+
+    expect(await ok(['clients', 'delete', spa.client_id])).toContain(spa.client_id);
+  }, 90_000);
+
+  it('creates a user with the password on stdin, and refuses a common one', async () => {
+    const user = await okJson<{ id: string; email: string }>(['users', 'create', '--email', 'alice@example.com', '--password-stdin'], `${PASSWORD}\n`);
+    expect(user).toEqual(expect.objectContaining({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email: 'alice@example.com' }));
+    const common = await cli(['users', 'create', '--email', 'bob@example.com', '--password', 'password123']);
+    expect(common.code).toBe(1);
+    expect(common.stderr.trim().split('\n')).toHaveLength(1);
+    expect(common.stderr).toMatch(/common/);
+    expect(common.stderr).not.toContain('password123');
+    const users = await okJson<{ email: string }[]>(['users', 'list']);
+    expect(users.map((u) => u.email)).toEqual(['alice@example.com']);
+  }, 90_000);
+
+  it('rotates the signing keys and migrates', async () => {
+    const before = await okJson<Key[]>(['keys', 'list']);
+    const after = await okJson<Key[]>(['keys', 'rotate']);
+    expect(activeKids(after)).toHaveLength(3);
+    for (const kid of activeKids(before)) {
+      expect(activeKids(after)).not.toContain(kid);
+      expect(after.find((k) => k.kid === kid)?.status).toBe('retired');
+    }
+    const migrated = await okJson<{ executed: string[]; applied: string[]; pending: string[] }>(['migrate']);
+    expect(migrated).toEqual({ executed: [], applied: expect.arrayContaining(['0001_initial']), pending: [] });
+  }, 90_000);
+
+  it('reports errors in one line without a stack, and usage errors with exit code 2', async () => {
+    const missing = await cli(['clients', 'show', 'no-such-client']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('wathiqa: no client with this client_id\n');
+    expect(missing.stdout).toBe('');
+
+    const invalid = await cli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'not a url']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/^wathiqa: redirect_uris\.0: .+\n$/);
+    expect(invalid.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+
+    for (const args of [['clients', 'create', '--redirect-uri', 'http://localhost:4000/cb'], ['users', 'nope'], ['clients', 'create', '--name', 'X', '--bogus']]) {
+      const usage = await cli(args);
+      expect(usage.code).toBe(2);
+    }
+    expect((await cli(['--help'])).code).toBe(0);
+  }, 90_000);
+});
+
+describe('wathiqa CLI while a server holds the database (socket)', () => {
+  let running: RunningServer;
+
+  beforeAll(async () => {
+    running = await startServer(
+      loadConfig({}, { DATA_DIR: dataDir, PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', CLEANUP_INTERVAL_SECONDS: 0 }),
+    );
+  }, 60_000);
+  afterAll(() => running?.close());
+
+  it('sees what the direct CLI wrote', async () => {
+    expect(DataDirLock.holder(dataDir)).toBe(process.pid);
+    expect(running.adminSocket).toBeDefined();
+    expect((await running.services.clients.show(demo.client_id))?.client_name).toBe('Demo');
+  });
+
+  it('creates a client through the server, which sees it at once', async () => {
+    const live = await okJson<Client>(['clients', 'create', '--name', 'Live', '--redirect-uri', 'http://localhost:5000/cb']);
+    expect(live.client_secret).toBeTruthy();
+    const seen = await running.services.clients.show(live.client_id);
+    expect(seen).toEqual(expect.objectContaining({ client_id: live.client_id, client_name: 'Live' }));
+    const list = await okJson<Client[]>(['clients', 'list']);
+    expect(list.map((c) => c.client_name).sort()).toEqual(['Demo', 'Live']);
+    // The server still holds the database: the CLI did not take it over.
+    expect(DataDirLock.holder(dataDir)).toBe(process.pid);
+  }, 60_000);
+
+  it('creates users, rotates keys and migrates through the server', async () => {
+    const user = await okJson<{ id: string; email: string }>(['users', 'create', '--email', 'carol@example.com', '--password-stdin'], PASSWORD);
+    expect((await running.services.accounts.accounts.findById(user.id))?.email).toBe('carol@example.com');
+    const taken = await cli(['users', 'create', '--email', 'carol@example.com', '--password-stdin'], PASSWORD);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/already exists/);
+
+    const before = activeKids((await running.services.oidc.listKeys()) as Key[]);
+    const after = await okJson<Key[]>(['keys', 'rotate']);
+    expect(activeKids(after)).not.toEqual(before);
+    expect(activeKids((await running.services.oidc.listKeys()) as Key[])).toEqual(activeKids(after));
+
+    expect(await ok(['migrate'])).toMatch(/Nothing to migrate/);
+    const missing = await cli(['clients', 'show', 'no-such-client']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('wathiqa: no client with this client_id\n');
+  }, 90_000);
+});
