@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/index.js';
-import { DataDirLock } from './db/lock.js';
+import { adminSocketPath, DataDirLock } from './db/lock.js';
 import { createApp, type AppState } from './app.js';
 import { adminRouter } from './admin/routes.js';
 import { errorHandler } from './http/error-handler.js';
@@ -21,11 +20,6 @@ export interface RunningServer {
   /** The admin socket, when the database is the embedded one (the CLI talks to it). */
   adminSocket?: string;
   close(): Promise<void>;
-}
-
-/** The socket through which the CLI reaches a server that holds the embedded database. */
-export function adminSocketPath(dataDir: string): string {
-  return join(dataDir, 'admin.sock');
 }
 
 const KEY_POLL_MS = 30_000;

@@ -52,3 +52,8 @@ export class DataDirLock {
     rmSync(this.file, { force: true });
   }
 }
+
+/** The socket through which the CLI reaches a server that holds the embedded database. */
+export function adminSocketPath(dataDir: string): string {
+  return join(dataDir, 'admin.sock');
+}

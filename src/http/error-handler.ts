@@ -17,11 +17,12 @@ interface Exposed {
 
 function toExposed(error: unknown): Exposed | undefined {
   if (error instanceof HttpError) return error;
-  // Koa and body-parser errors (malformed JSON, body too large) carry status and expose.
-  const e = error as { status?: number; expose?: boolean; message?: string; type?: string };
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
-    const description = e.type === 'entity.parse.failed' ? 'malformed JSON body' : (e.message ?? 'bad request');
+  // Koa and body-parser errors (malformed body, body too large) carry a 4xx status; their
+  // message is shown only when marked safe, since a parser's message may quote the body.
+  const e = error as { status?: number; expose?: boolean; message?: string };
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     const code = e.status === 413 ? 'request_too_large' : e.status === 415 ? 'unsupported_media_type' : 'invalid_request';
+    const description = e.expose && e.message ? e.message : e.status === 413 ? 'the request body is too large' : 'the request could not be read';
     return { status: e.status, code, description, headers: {} };
   }
   return undefined;

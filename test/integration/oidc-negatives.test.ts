@@ -185,6 +185,19 @@ describe.each(engines())('protocol negatives (%s)', (engine) => {
     expect(posted.status).toBe(403);
   });
 
+  it('answers an oversized form with 413, not a 500', async () => {
+    const agent = new FormAgent();
+    const auth = await authorizationRequest(config);
+    const { url } = await agent.follow(auth.url);
+    const posted = await agent.request(new URL(`${url.pathname}/login`, url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: `csrf=x&email=a%40example.com&password=${'p'.repeat(20_000)}`,
+    });
+    expect(posted.status).toBe(413);
+    expect(await posted.text()).toContain('<html');
+  });
+
   it('sends a declined consent back as access_denied', async () => {
     const auth = await authorizationRequest(config);
     const callback = await signInAndConsent(new FormAgent(), auth.url, { email: 'no@example.com', signUp: true }, 'deny');
