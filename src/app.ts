@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Services } from './services.js';
+import { accountRouter } from './account/routes.js';
 import { adminRouter } from './admin/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/headers.js';
@@ -9,6 +10,7 @@ import { interactionRouter } from './interactions/routes.js';
 import { isProviderPath } from './oidc/routes.js';
 import { opsRouter } from './ops/health.js';
 import { requestLog } from './ops/requests.js';
+import { vaultRouter } from './vault/routes.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -25,6 +27,8 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const ops = opsRouter(database.db, metrics, () => state.shuttingDown);
   const interactions = interactionRouter(services);
   const admin = adminRouter(services, { token: config.adminToken });
+  const account = accountRouter(services);
+  const vault = vaultRouter(services);
 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
@@ -33,6 +37,8 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(serveStatic());
   app.use(home.routes());
   app.use(interactions.routes()).use(interactions.allowedMethods());
+  app.use(account.routes()).use(account.allowedMethods());
+  app.use(vault.routes()).use(vault.allowedMethods());
   app.use(admin.routes()).use(admin.allowedMethods());
   // oidc-provider is a Koa app of its own; it writes the response itself.
   app.use(async (ctx, next) => {

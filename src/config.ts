@@ -47,6 +47,8 @@ const ConfigSchema = z.object({
   SIGNIN_IP_WINDOW_SECONDS: int(1),
   SIGNUP_IP_MAX: int(1),
   SIGNUP_IP_WINDOW_SECONDS: int(1),
+  VAULT_MAX_ELEMENTS: int(1),
+  VAULT_MAX_BYTES: int(1024 * 1024),
   CLEANUP_INTERVAL_SECONDS: int(0),
   SHUTDOWN_GRACE_SECONDS: int(0),
 });
@@ -77,6 +79,7 @@ export interface Config {
     signupIpMax: number;
     signupIpWindowSeconds: number;
   };
+  vaultQuota: { maxElements: number; maxBytes: number };
   cleanupIntervalSeconds: number;
   shutdownGraceSeconds: number;
 }
@@ -179,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       signupIpMax: raw.SIGNUP_IP_MAX,
       signupIpWindowSeconds: raw.SIGNUP_IP_WINDOW_SECONDS,
     },
+    vaultQuota: { maxElements: raw.VAULT_MAX_ELEMENTS, maxBytes: raw.VAULT_MAX_BYTES },
     cleanupIntervalSeconds: raw.CLEANUP_INTERVAL_SECONDS,
     shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
   };

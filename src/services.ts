@@ -8,6 +8,7 @@ import { OidcHolder } from './oidc/holder.js';
 import { ensureSigningKeys } from './oidc/keys.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { VaultService } from './vault/service.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -20,6 +21,7 @@ export interface Services {
   oidc: OidcHolder;
   accounts: AccountService;
   clients: ClientService;
+  vault: VaultService;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -39,5 +41,6 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     oidc,
     accounts: new AccountService(db, config, metrics),
     clients: new ClientService(db, () => oidc.provider),
+    vault: new VaultService(db, config.vaultQuota),
   };
 }

@@ -46,12 +46,50 @@ export interface SigningKeyTable {
   retired_at: Date | null;
 }
 
+export interface VaultTable {
+  account_id: string;
+  vault_id: string;
+  /** bigint: read back as a string by pg, as a number by PGlite; always convert with Number(). */
+  version: ColumnType<string | number, number | undefined, number>;
+  kdf: Json<Record<string, unknown>>;
+  wrapped_mk: string;
+  recovery_wrapped_mk: string;
+  created_at: CreatedAt;
+  updated_at: Date;
+}
+
+export interface VaultElementTable {
+  id: string;
+  account_id: string;
+  type: string;
+  version: number;
+  wrapped_key: string;
+  ciphertext: string;
+  size: number;
+  created_at: CreatedAt;
+  updated_at: Date;
+}
+
+export interface VaultFileTable {
+  id: string;
+  account_id: string;
+  element_id: string | null;
+  media_type: string;
+  wrapped_key: string;
+  size: number;
+  ciphertext: Uint8Array;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
   accounts: AccountTable;
   throttle: ThrottleTable;
   signing_keys: SigningKeyTable;
+  vaults: VaultTable;
+  vault_elements: VaultElementTable;
+  vault_files: VaultFileTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -23,8 +23,8 @@ import { PUBLIC_DIR, VIEWS_DIR } from '../paths.js';
 
 export type { Locale } from '../i18n/index.js';
 
-export type TemplateName = 'login' | 'signup' | 'consent' | 'error' | 'not-found' | 'logout' | 'logged-out' | 'home';
-const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'error', 'not-found', 'logout', 'logged-out', 'home'];
+export type TemplateName = 'login' | 'signup' | 'consent' | 'error' | 'not-found' | 'logout' | 'logged-out' | 'home' | 'account';
+const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account'];
 
 export interface RenderOptions {
   status?: number;

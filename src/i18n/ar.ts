@@ -101,4 +101,9 @@ export const ar: { readonly [K in MessageKey]: string } = {
     'وثيقة مزوّد هوية يعمل بمعيار OpenID Connect: تسجّل الدخول إلى خدمات أخرى بحسابك في وثيقة، وتقرّر أنت ما يمكنها الاطلاع عليه.',
   'home.issuer': 'الجهة المُصدِرة',
   'home.discovery': 'مستند اكتشاف OpenID Connect',
+  'title.account': 'حسابك',
+  'account.heading': 'حسابك في وثيقة',
+  'account.signed_in_as': 'سجّلت الدخول باسم {email}',
+  'account.noscript': 'تُشفَّر مستنداتك وتُفكّ في هذه الصفحة، لذا تحتاج إلى JavaScript.',
+  'account.sign_out': 'تسجيل الخروج',
 };

@@ -99,6 +99,11 @@ export const en = {
     'Wathiqa is an OpenID Connect provider: you sign in to other services with your Wathiqa account, and you decide what they may see.',
   'home.issuer': 'Issuer',
   'home.discovery': 'OpenID Connect discovery document',
+  'title.account': 'Your account',
+  'account.heading': 'Your Wathiqa account',
+  'account.signed_in_as': 'Signed in as {email}',
+  'account.noscript': 'Your documents are encrypted and decrypted in this page, so it needs JavaScript.',
+  'account.sign_out': 'Sign out',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -9,6 +9,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { adapterFactory } from './adapter.js';
 import { SIGNING_ALGS } from './keys.js';
+import { ACCOUNT_CLIENT_ID, firstPartyClients, firstPartyGrant } from './first-party.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -45,6 +46,7 @@ async function loadExistingGrant(db: Database, ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
   const clientId = oidc.client!.clientId;
   const accountId = oidc.session!.accountId!;
+  if (clientId === ACCOUNT_CLIENT_ID) return firstPartyGrant(ctx);
   const fromResult = oidc.result?.consent?.grantId;
   const fromSession = oidc.session!.grantIdFor(clientId);
   const grantId =
@@ -76,6 +78,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
 
   const configuration: Configuration = {
     adapter: adapterFactory(db),
+    clients: firstPartyClients(config.issuer),
     async findAccount(_ctx, sub) {
       const account = await accounts.findById(sub);
       if (!account) return undefined;

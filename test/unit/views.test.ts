@@ -343,6 +343,7 @@ describe('every template in both languages', () => {
     logout: { form: '<form id="op.logoutForm"></form>' },
     'logged-out': {},
     home: { issuer: 'http://localhost' },
+    account: { email: 'e@x', csrf: 'c' },
   };
   for (const [template, data] of Object.entries(samples) as [TemplateName, Record<string, unknown>][]) {
     for (const lang of ['en', 'ar']) {

@@ -1,0 +1,77 @@
+import { randomBytes, createHash } from 'node:crypto';
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { Csrf } from '../http/csrf.js';
+import { HttpError } from '../http/errors.js';
+import type { Views } from '../http/views.js';
+import type { OidcHolder } from '../oidc/holder.js';
+import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
+import type { AccountService } from '../accounts/service.js';
+import { vaultCsrfScope } from '../vault/routes.js';
+import { sessionAccountId } from './session.js';
+
+export interface AccountRouteDeps {
+  oidc: OidcHolder;
+  views: Views;
+  csrf: Csrf;
+  accounts: AccountService;
+  config: { issuer: string; https: boolean };
+}
+
+const STATE_COOKIE = 'wathiqa_account_state';
+const Callback = z.object({ state: z.string().optional(), code: z.string().optional(), error: z.string().optional(), iss: z.string().optional() });
+
+/**
+ * The holder's own pages. Signing in here is an ordinary authorization request by
+ * a first-party client, so it goes through the same sign-in pages, limits and
+ * session as every relying party.
+ */
+export function accountRouter({ oidc, views, csrf, accounts, config }: AccountRouteDeps): Router {
+  const router = new Router({ prefix: '/account' });
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/account', overwrite: true };
+
+  router.get('/', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const accountId = await sessionAccountId(oidc.provider, ctx);
+    const account = accountId ? await accounts.accounts.findById(accountId) : undefined;
+    if (!account) return ctx.redirect('/account/login');
+    await views.render(ctx, 'account', { email: account.email, csrf: csrf.token(ctx, vaultCsrfScope(account.id)) });
+  });
+
+  router.get('/login', (ctx) => {
+    const state = randomBytes(16).toString('base64url');
+    ctx.cookies.set(STATE_COOKIE, state, { ...cookie, maxAge: 3600_000 });
+    // The code is never redeemed: the session the sign-in creates is what the account pages use.
+    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
+    const params = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${config.issuer}/account/callback`,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state,
+    });
+    const lang = typeof ctx.query.lang === 'string' ? ctx.query.lang : undefined;
+    if (lang) params.set('ui_locales', lang);
+    ctx.redirect(`/auth?${params}`);
+  });
+
+  router.get('/callback', async (ctx) => {
+    const query = Callback.parse(ctx.query);
+    const expected = ctx.cookies.get(STATE_COOKIE);
+    ctx.cookies.set(STATE_COOKIE, null, cookie);
+    if (!expected || query.state !== expected) {
+      throw new HttpError(400, 'session_expired', 'This sign-in has expired. Please sign in again.');
+    }
+    if (query.error) throw new HttpError(400, query.error, 'The sign-in did not complete.');
+    ctx.redirect('/account');
+  });
+
+  router.post('/logout', (ctx) => {
+    const params = new URLSearchParams({ client_id: ACCOUNT_CLIENT_ID, post_logout_redirect_uri: `${config.issuer}/` });
+    ctx.redirect(`/session/end?${params}`);
+  });
+
+  return router;
+}

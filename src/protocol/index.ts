@@ -1,0 +1,102 @@
+/**
+ * Protocol v1, isomorphic: the browser bundle, the server (shape checks only)
+ * and the RP SDK import from here. No Node and no DOM-only APIs anywhere below.
+ */
+export * from './elements/index.js';
+export {
+  ElementDataError,
+  KdfPolicyError,
+  ProtocolInputError,
+  RecoveryCodeError,
+  ScanError,
+  VaultIntegrityError,
+  type ElementDataIssue,
+} from './errors.js';
+export {
+  base64urlDecode,
+  base64urlDecodedLength,
+  base64urlEncode,
+  base64urlLength,
+  constantTimeEqual,
+  randomBytes,
+  utf8Decode,
+  utf8Encode,
+} from './encoding.js';
+export { isUuid, UUID_PATTERN } from './ids.js';
+export { ENVELOPE_OVERHEAD, KEY_LENGTH, NONCE_LENGTH, open, openText, seal, sealToText, TAG_LENGTH, type SealOptions } from './aead.js';
+export { elementAd, elementKeyAd, fileAd, fileKeyAd, masterKeyAd, recoveryAd } from './ad.js';
+export {
+  canonicalJson,
+  canonicalKdfParams,
+  checkKdfParams,
+  deriveKek,
+  deriveKekFromPassphrase,
+  deriveRoot,
+  hashWasmArgon2id,
+  hkdfSha256,
+  KDF_CEILING,
+  KDF_DEFAULTS,
+  KDF_FLOOR,
+  KEK_INFO,
+  newKdfParams,
+  passphraseBytes,
+  SALT_LENGTH,
+  type Argon2idFunction,
+  type Argon2idInput,
+  type KdfParams,
+} from './kdf.js';
+export {
+  generateKey,
+  unwrapElementKey,
+  unwrapFileKey,
+  unwrapKey,
+  unwrapMasterKey,
+  wrapElementKey,
+  wrapFileKey,
+  wrapKey,
+  wrapMasterKey,
+  WRAPPED_KEY_TEXT_LENGTH,
+} from './keys.js';
+export {
+  deriveRecoveryKey,
+  formatRecoveryCode,
+  generateRecoveryCode,
+  parseRecoveryCode,
+  RECOVERY_CODE_BYTES,
+  RECOVERY_CODE_GROUPS,
+  RECOVERY_INFO,
+  unwrapMasterKeyForRecovery,
+  wrapMasterKeyForRecovery,
+  type RecoveryCode,
+} from './recovery.js';
+export {
+  decryptElementData,
+  elementPlaintext,
+  encryptElementData,
+  MAX_ELEMENT_CIPHERTEXT_BYTES,
+  MAX_ELEMENT_PLAINTEXT_BYTES,
+  openElement,
+  sealElement,
+  type ElementRef,
+  type SealedElement,
+} from './element-crypto.js';
+export {
+  checkScan,
+  encryptFile,
+  openFile,
+  openFileWithKey,
+  scanDigest,
+  sealFile,
+  type FileRef,
+  type SealedFile,
+} from './file-crypto.js';
+export {
+  createVault,
+  newRecoveryCode,
+  recoverVault,
+  rewrapMasterKey,
+  unlockVault,
+  type CreatedVault,
+  type KdfCost,
+} from './vault.js';
+export { VaultShapes, type ElementRecord, type FileRecord, type VaultKeysRecord } from './shapes.js';

@@ -1,0 +1,228 @@
+import type { Readable } from 'node:stream';
+import { sql } from 'kysely';
+import type { Database } from '../db/index.js';
+import { badRequest, conflict, HttpError, notFound } from '../http/errors.js';
+import { ENVELOPE_OVERHEAD } from '../protocol/aead.js';
+import { MAX_FILE_UPLOAD_BYTES, type ElementPut, type FileUpload, type VaultRewrap, type VaultSetup } from './schemas.js';
+import { vaultRepository } from './repository.js';
+
+export interface VaultQuota {
+  maxElements: number;
+  maxBytes: number;
+}
+
+const noVault = () => new HttpError(404, 'no_vault', 'the vault is not set up yet');
+const tooLarge = () => new HttpError(413, 'request_too_large', `a scan may be at most ${MAX_FILE_UPLOAD_BYTES - ENVELOPE_OVERHEAD} bytes`);
+
+/**
+ * The vault as the server sees it: opaque envelopes with owners, versions and sizes.
+ * Every write runs in one transaction that locks the vault row and bumps its
+ * version, so concurrent writers are serialized and a stale one gets a 409 with
+ * nothing written.
+ */
+export class VaultService {
+  constructor(
+    private readonly db: Database,
+    private readonly quota: VaultQuota,
+  ) {}
+
+  private write<T>(accountId: string, fn: (trx: Database, repo: ReturnType<typeof vaultRepository>) => Promise<T>) {
+    return this.db.transaction().execute(async (trx) => {
+      const repo = vaultRepository(trx);
+      if (!(await repo.lock(accountId))) throw noVault();
+      const result = await fn(trx, repo);
+      const vaultVersion = await repo.bumpVersion(accountId);
+      return { ...result, vault_version: vaultVersion };
+    });
+  }
+
+  async read(accountId: string) {
+    const repo = vaultRepository(this.db);
+    const vault = await repo.find(accountId);
+    if (!vault) return { vault: null };
+    const [elements, files, usage] = await Promise.all([repo.elements(accountId), repo.files(accountId), repo.usage(accountId)]);
+    return {
+      vault: {
+        vault_id: vault.vault_id,
+        version: Number(vault.version),
+        kdf: vault.kdf,
+        wrapped_mk: vault.wrapped_mk,
+        recovery_wrapped_mk: vault.recovery_wrapped_mk,
+        elements: elements.map((e) => ({
+          id: e.id,
+          type: e.type,
+          version: e.version,
+          wrapped_key: e.wrapped_key,
+          ciphertext: e.ciphertext,
+          updated_at: e.updated_at.toISOString(),
+          files: files.filter((f) => f.element_id === e.id).map(({ element_id: _e, ...f }) => f),
+        })),
+        usage,
+        quota: { elements: this.quota.maxElements, bytes: this.quota.maxBytes },
+      },
+    };
+  }
+
+  async setUp(accountId: string, input: VaultSetup) {
+    const row = await this.db
+      .insertInto('vaults')
+      .values({
+        account_id: accountId,
+        vault_id: input.vault_id,
+        kdf: JSON.stringify(input.kdf),
+        wrapped_mk: input.wrapped_mk,
+        recovery_wrapped_mk: input.recovery_wrapped_mk,
+        updated_at: new Date(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('version')
+      .executeTakeFirst();
+    if (!row) throw conflict('the vault is already set up (or that vault id is taken)');
+    return { vault_version: Number(row.version) };
+  }
+
+  /** A new passphrase: MK re-wrapped (and optionally a new recovery wrap), in one statement. */
+  rewrap(accountId: string, input: VaultRewrap) {
+    return this.write(accountId, async (trx, repo) => {
+      const vault = (await repo.find(accountId))!;
+      if (Number(vault.version) !== input.vault_version) throw conflict('the vault changed since it was read; reload it');
+      await trx
+        .updateTable('vaults')
+        .set({
+          kdf: JSON.stringify(input.kdf),
+          wrapped_mk: input.wrapped_mk,
+          ...(input.recovery_wrapped_mk ? { recovery_wrapped_mk: input.recovery_wrapped_mk } : {}),
+        })
+        .where('account_id', '=', accountId)
+        .execute();
+      return {};
+    });
+  }
+
+  /** Creates (version 1) or replaces (version = current + 1) an element and attaches its files. */
+  putElement(accountId: string, id: string, input: ElementPut) {
+    return this.write(accountId, async (trx, repo) => {
+      const existing = await repo.element(accountId, id);
+      const size = input.ciphertext.length + input.wrapped_key.length;
+      if (existing) {
+        if (existing.type !== input.type) throw badRequest('type: an element keeps its type; create a new element instead');
+        if (input.version !== existing.version + 1) throw conflict(`stale version: the element is at version ${existing.version}`);
+      } else {
+        const taken = await trx.selectFrom('vault_elements').select('id').where('id', '=', id).executeTakeFirst();
+        if (taken) throw notFound('no such element'); // another holder's: as if it did not exist
+        if (input.version !== 1) throw conflict('stale version: the element does not exist; create it with version 1');
+      }
+      const usage = await repo.usage(accountId);
+      if (!existing && usage.elements + 1 > this.quota.maxElements) quotaFail(`at most ${this.quota.maxElements} elements per vault`);
+      if (usage.bytes - (existing?.size ?? 0) + size > this.quota.maxBytes) quotaFail(`at most ${this.quota.maxBytes} bytes per vault`);
+
+      const fileIds = [...new Set(input.file_ids)];
+      if (fileIds.length) {
+        const owned = await trx
+          .selectFrom('vault_files')
+          .select(['id', 'element_id'])
+          .where('account_id', '=', accountId)
+          .where('id', 'in', fileIds)
+          .execute();
+        const usable = owned.filter((f) => f.element_id === null || f.element_id === id);
+        if (usable.length !== fileIds.length) throw notFound('a file_ids entry is not an unattached scan of this vault');
+      }
+
+      const now = new Date();
+      if (existing) {
+        await trx
+          .updateTable('vault_elements')
+          .set({ version: input.version, wrapped_key: input.wrapped_key, ciphertext: input.ciphertext, size, updated_at: now })
+          .where('id', '=', id)
+          .execute();
+      } else {
+        await trx
+          .insertInto('vault_elements')
+          .values({ id, account_id: accountId, type: input.type, version: input.version, wrapped_key: input.wrapped_key, ciphertext: input.ciphertext, size, updated_at: now })
+          .execute();
+      }
+      // Scans the element no longer names are gone with its old version.
+      await trx
+        .deleteFrom('vault_files')
+        .where('element_id', '=', id)
+        .$if(fileIds.length > 0, (q) => q.where('id', 'not in', fileIds))
+        .execute();
+      if (fileIds.length) {
+        await trx.updateTable('vault_files').set({ element_id: id }).where('account_id', '=', accountId).where('id', 'in', fileIds).execute();
+      }
+      return { id, version: input.version };
+    });
+  }
+
+  deleteElement(accountId: string, id: string, version: number) {
+    return this.write(accountId, async (trx, repo) => {
+      const existing = await repo.element(accountId, id);
+      if (!existing) throw notFound('no such element');
+      if (existing.version !== version) throw conflict(`stale version: the element is at version ${existing.version}`);
+      await trx.deleteFrom('vault_elements').where('id', '=', id).execute(); // its files cascade
+      return {};
+    });
+  }
+
+  /**
+   * Reads the upload as it streams and stops at the limit: an oversized body is
+   * refused before it is kept anywhere.
+   */
+  async uploadFile(accountId: string, meta: FileUpload, body: Readable, declaredLength?: number) {
+    if (declaredLength !== undefined && declaredLength > MAX_FILE_UPLOAD_BYTES) throw tooLarge();
+    const repo = vaultRepository(this.db);
+    if (!(await repo.find(accountId))) throw noVault();
+    const usage = await repo.usage(accountId);
+    if (usage.bytes + (declaredLength ?? 0) > this.quota.maxBytes) quotaFail(`at most ${this.quota.maxBytes} bytes per vault`);
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_FILE_UPLOAD_BYTES) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+    if (size < ENVELOPE_OVERHEAD + 1) throw badRequest('the body is too short to be an encrypted scan');
+    const ciphertext = Buffer.concat(chunks, size);
+
+    return this.write(accountId, async (trx, repo) => {
+      const now = await repo.usage(accountId);
+      if (now.bytes + size > this.quota.maxBytes) quotaFail(`at most ${this.quota.maxBytes} bytes per vault`);
+      const inserted = await trx
+        .insertInto('vault_files')
+        .values({ id: meta.id, account_id: accountId, element_id: null, media_type: meta.media_type, wrapped_key: meta.wrapped_key, size, ciphertext })
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) throw conflict('that file id is taken');
+      return { id: meta.id, size };
+    });
+  }
+
+  async readFile(accountId: string, id: string) {
+    const file = await vaultRepository(this.db).file(accountId, id);
+    if (!file) throw notFound('no such file');
+    return file;
+  }
+
+  deleteFile(accountId: string, id: string) {
+    return this.write(accountId, async (trx) => {
+      const result = await trx.deleteFrom('vault_files').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      if (result.numDeletedRows === 0n) throw notFound('no such file');
+      return {};
+    });
+  }
+
+  /** Uploads never attached to an element (an abandoned form) are removed after a day. */
+  async removeUnattachedFiles(): Promise<void> {
+    await this.db
+      .deleteFrom('vault_files')
+      .where('element_id', 'is', null)
+      .where('created_at', '<', sql<Date>`now() - interval '1 day'`)
+      .execute();
+  }
+}
+
+function quotaFail(what: string): never {
+  throw new HttpError(403, 'quota_exceeded', what);
+}

@@ -1,0 +1,174 @@
+/**
+ * Recomputes every value of test/vectors/protocol-v1.json with src/protocol.
+ * The vectors were cross-checked against independent implementations when
+ * generated (scripts/make-vectors.ts); this keeps the code from drifting.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import {
+  base64urlDecode,
+  base64urlEncode,
+  canonicalJson,
+  canonicalKdfParams,
+  checkKdfParams,
+  decryptElementData,
+  deriveKek,
+  deriveRecoveryKey,
+  deriveRoot,
+  elementAd,
+  elementKeyAd,
+  elementPlaintext,
+  encryptElementData,
+  encryptFile,
+  fileAd,
+  fileKeyAd,
+  formatRecoveryCode,
+  KdfPolicyError,
+  masterKeyAd,
+  openFileWithKey,
+  parseRecoveryCode,
+  passphraseBytes,
+  recoverVault,
+  recoveryAd,
+  RecoveryCodeError,
+  scanDigest,
+  unlockVault,
+  unwrapElementKey,
+  unwrapFileKey,
+  unwrapMasterKey,
+  unwrapMasterKeyForRecovery,
+  wrapElementKey,
+  wrapFileKey,
+  wrapMasterKey,
+  wrapMasterKeyForRecovery,
+  type ElementType,
+  type KdfParams,
+  type ScanMediaType,
+} from '../../../src/protocol/index.js';
+
+interface KdfCase {
+  label: string;
+  passphrase: string;
+  passphrase_nfkc: string;
+  passphrase_utf8: string;
+  params: KdfParams;
+  params_canonical: string;
+  root: string;
+  kek: string;
+}
+const V = JSON.parse(readFileSync(new URL('../../vectors/protocol-v1.json', import.meta.url), 'utf8')) as {
+  description: Record<string, string>;
+  kdf: KdfCase[];
+  vault: Record<string, string> & { kdf_case: number };
+  recovery: Record<string, string> & { accepted_forms: string[]; rejected_forms: string[]; check_value: number };
+  element: Record<string, string> & { type: ElementType; version: number; data: Record<string, string> };
+  file: Record<string, string> & { media_type: ScanMediaType; size: number };
+  rejected_kdf_params: unknown[];
+};
+const b = base64urlDecode;
+const t = base64urlEncode;
+
+describe('protocol v1 known-answer vectors', () => {
+  it('describe every step', () => {
+    for (const section of ['overview', 'kdf', 'envelope', 'vault', 'recovery', 'element', 'file', 'rejected_kdf_params']) {
+      expect(V.description[section]?.length).toBeGreaterThan(40);
+    }
+    expect(V.description.recovery).toContain('"wathiqa/v1/mk-recovery|" + vault_id');
+  });
+
+  it('derive root and KEK from each passphrase (NFKC, UTF-8, Argon2id at the floor, HKDF)', async () => {
+    const arabic = V.kdf.find((c) => c.label.startsWith('arabic'))!;
+    expect(arabic.passphrase).not.toBe(arabic.passphrase_nfkc);
+    for (const c of V.kdf) {
+      expect(c.params).toMatchObject({ alg: 'argon2id', m: 65536, t: 3, p: 1, v: 1 });
+      expect(checkKdfParams(c.params)).toEqual(c.params);
+      expect(c.passphrase.normalize('NFKC')).toBe(c.passphrase_nfkc);
+      expect(t(passphraseBytes(c.passphrase))).toBe(c.passphrase_utf8);
+      // The NFKC form is the same passphrase: same bytes, so the same root.
+      expect(t(passphraseBytes(c.passphrase_nfkc))).toBe(c.passphrase_utf8);
+      expect(canonicalKdfParams(c.params)).toBe(c.params_canonical);
+      const root = await deriveRoot(c.passphrase, c.params);
+      expect(t(root)).toBe(c.root);
+      expect(t(deriveKek(root))).toBe(c.kek);
+    }
+  });
+
+  it('wrap MK under the KEK with the vault AD', async () => {
+    const c = V.kdf[V.vault.kdf_case]!;
+    const kek = b(c.kek);
+    expect(masterKeyAd(V.vault.vault_id, c.params)).toBe(V.vault.wrap_ad);
+    expect(V.vault.wrap_ad).toBe(`wathiqa/v1/mk|${V.vault.vault_id}|${c.params_canonical}`);
+    expect(wrapMasterKey(kek, b(V.vault.mk), V.vault.vault_id, c.params, { nonce: b(V.vault.wrap_nonce) })).toBe(V.vault.wrapped_mk);
+    expect(t(unwrapMasterKey(kek, V.vault.wrapped_mk, V.vault.vault_id, c.params))).toBe(V.vault.mk);
+    // The high-level call with the real Argon2id ends at the same MK.
+    const argon2Calls: number[] = [];
+    const mk = await unlockVault({
+      passphrase: c.passphrase,
+      vaultId: V.vault.vault_id,
+      kdf: c.params,
+      wrappedMk: V.vault.wrapped_mk,
+      argon2: async () => {
+        argon2Calls.push(1);
+        return b(c.root);
+      },
+    });
+    expect(t(mk)).toBe(V.vault.mk);
+    expect(argon2Calls).toHaveLength(1);
+  });
+
+  it('encode the recovery code, derive RK and wrap MK', () => {
+    const r = V.recovery;
+    const bytes = b(r.code_bytes);
+    const value = BigInt(`0x${[...bytes].map((x) => x.toString(16).padStart(2, '0')).join('')}`);
+    expect(value.toString(10)).toBe(r.code_value);
+    expect(Number(value % 37n)).toBe(r.check_value);
+    expect(formatRecoveryCode(bytes)).toBe(r.code_text);
+    expect(r.code_text).toMatch(/^[0-9A-Z*~$=]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]{4}$/);
+    expect(t(parseRecoveryCode(r.code_text))).toBe(r.code_bytes);
+    for (const form of r.accepted_forms) expect(t(parseRecoveryCode(form))).toBe(r.code_bytes);
+    for (const form of r.rejected_forms) expect(() => parseRecoveryCode(form)).toThrow(RecoveryCodeError);
+    const rk = deriveRecoveryKey(bytes);
+    expect(t(rk)).toBe(r.rk);
+    expect(recoveryAd(r.vault_id)).toBe(r.wrap_ad);
+    expect(r.wrap_ad).toBe(`wathiqa/v1/mk-recovery|${r.vault_id}`);
+    expect(wrapMasterKeyForRecovery(rk, b(V.vault.mk), r.vault_id, { nonce: b(r.wrap_nonce) })).toBe(r.recovery_wrapped_mk);
+    expect(t(unwrapMasterKeyForRecovery(rk, r.recovery_wrapped_mk, r.vault_id))).toBe(V.vault.mk);
+    expect(t(recoverVault({ recoveryCode: r.code_text, vaultId: r.vault_id, recoveryWrappedMk: r.recovery_wrapped_mk }))).toBe(V.vault.mk);
+  });
+
+  it('seal the element: canonical JSON, EK wrap, element envelope', () => {
+    const e = V.element;
+    const mk = b(V.vault.mk);
+    const ref = { id: e.id, type: e.type, version: e.version };
+    expect(canonicalJson(e.data)).toBe(e.canonical_json);
+    expect(new TextDecoder().decode(b(e.plaintext))).toBe(e.canonical_json);
+    expect(t(elementPlaintext(e.type, e.data))).toBe(e.plaintext);
+    expect(elementKeyAd(e.id)).toBe(e.wrap_ad);
+    expect(elementAd(e.id, e.type, e.version)).toBe(e.ad);
+    expect(e.ad).toBe(`wathiqa/v1/element|${e.id}|${e.type}|${e.version}`);
+    expect(wrapElementKey(mk, b(e.ek), e.id, { nonce: b(e.wrap_nonce) })).toBe(e.wrapped_ek);
+    expect(t(unwrapElementKey(mk, e.wrapped_ek, e.id))).toBe(e.ek);
+    expect(encryptElementData(b(e.ek), ref, e.data as never, { nonce: b(e.nonce) })).toBe(e.ciphertext);
+    expect(decryptElementData(b(e.ek), ref, e.ciphertext)).toEqual(e.data);
+  });
+
+  it('seal the file: FK wrap, file envelope, SHA-256', () => {
+    const f = V.file;
+    const mk = b(V.vault.mk);
+    const bytes = b(f.bytes);
+    const ref = { id: f.id, mediaType: f.media_type };
+    expect(bytes.length).toBe(f.size);
+    expect(scanDigest(bytes)).toBe(f.sha256);
+    expect(fileKeyAd(f.id)).toBe(f.wrap_ad);
+    expect(fileAd(f.id, f.media_type)).toBe(f.ad);
+    expect(wrapFileKey(mk, b(f.fk), f.id, { nonce: b(f.wrap_nonce) })).toBe(f.wrapped_fk);
+    expect(t(unwrapFileKey(mk, f.wrapped_fk, f.id))).toBe(f.fk);
+    expect(t(encryptFile(b(f.fk), ref, bytes, { nonce: b(f.nonce) }))).toBe(f.ciphertext);
+    expect(t(openFileWithKey(b(f.fk), { ...ref, sha256: f.sha256 }, b(f.ciphertext)))).toBe(f.bytes);
+  });
+
+  it('refuse every listed KDF parameter set', () => {
+    expect(V.rejected_kdf_params.length).toBeGreaterThan(5);
+    for (const params of V.rejected_kdf_params) expect(() => checkKdfParams(params)).toThrow(KdfPolicyError);
+  });
+});
