@@ -4,7 +4,7 @@
  * any number of messages under one key is safe without a counter.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { base64urlDecode, base64urlEncode, concatBytes, randomBytes, utf8Encode } from './encoding.js';
+import { base64urlDecode, base64urlEncode, concatBytes, randomBytes, utf8Encode, type Bytes } from './encoding.js';
 import { ProtocolInputError, VaultIntegrityError } from './errors.js';
 
 export const KEY_LENGTH = 32;
@@ -25,7 +25,7 @@ function checkKey(key: Uint8Array): void {
 }
 
 /** Associated data is always a text string; its UTF-8 bytes are authenticated. */
-export function seal(key: Uint8Array, plaintext: Uint8Array, ad: string, options: SealOptions = {}): Uint8Array {
+export function seal(key: Uint8Array, plaintext: Uint8Array, ad: string, options: SealOptions = {}): Bytes {
   checkKey(key);
   const nonce = options.nonce ?? randomBytes(NONCE_LENGTH);
   if (nonce.length !== NONCE_LENGTH) throw new ProtocolInputError(`nonce must be ${NONCE_LENGTH} bytes`);
@@ -34,7 +34,7 @@ export function seal(key: Uint8Array, plaintext: Uint8Array, ad: string, options
 }
 
 /** Opens an envelope or throws VaultIntegrityError, whatever went wrong. */
-export function open(key: Uint8Array, envelope: Uint8Array, ad: string): Uint8Array {
+export function open(key: Uint8Array, envelope: Uint8Array, ad: string): Bytes {
   checkKey(key);
   if (!(envelope instanceof Uint8Array) || envelope.length < ENVELOPE_OVERHEAD) throw new VaultIntegrityError();
   try {
@@ -53,7 +53,7 @@ export function sealToText(key: Uint8Array, plaintext: Uint8Array, ad: string, o
 }
 
 /** open for an envelope carried as text; malformed text is an integrity failure too. */
-export function openText(key: Uint8Array, envelope: string, ad: string): Uint8Array {
+export function openText(key: Uint8Array, envelope: string, ad: string): Bytes {
   let bytes: Uint8Array;
   try {
     bytes = base64urlDecode(envelope);

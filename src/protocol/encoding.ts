@@ -3,6 +3,12 @@
  * No Buffer, no atob: this file runs unchanged in Node, browsers and workers.
  */
 
+/**
+ * Byte outputs are typed over a plain ArrayBuffer, so they go straight into
+ * fetch bodies, Blobs and Web Crypto under TypeScript's DOM typings.
+ */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const DECODE = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
@@ -65,7 +71,7 @@ export function base64urlDecodedLength(text: string): number | undefined {
 }
 
 /** Decodes canonical unpadded base64url; throws TypeError on anything else. */
-export function base64urlDecode(text: string): Uint8Array {
+export function base64urlDecode(text: string): Bytes {
   const length = base64urlDecodedLength(text);
   if (length === undefined) throw new TypeError('invalid base64url');
   const out = new Uint8Array(length);
@@ -90,7 +96,7 @@ const encoder = new TextEncoder();
 // fatal: invalid UTF-8 must not silently become U+FFFD in something we then trust.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export function utf8Encode(text: string): Uint8Array {
+export function utf8Encode(text: string): Bytes {
   return encoder.encode(text);
 }
 
@@ -107,7 +113,7 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export function concatBytes(...chunks: Uint8Array[]): Uint8Array {
+export function concatBytes(...chunks: Uint8Array[]): Bytes {
   let length = 0;
   for (const c of chunks) length += c.length;
   const out = new Uint8Array(length);
@@ -120,7 +126,7 @@ export function concatBytes(...chunks: Uint8Array[]): Uint8Array {
 }
 
 /** CSPRNG bytes from Web Crypto (global in Node 20+ and every browser). */
-export function randomBytes(length: number): Uint8Array {
+export function randomBytes(length: number): Bytes {
   const out = new Uint8Array(length);
   // getRandomValues fills at most 65536 bytes per call.
   for (let offset = 0; offset < length; offset += 65536) {

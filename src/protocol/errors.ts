@@ -11,7 +11,6 @@
 export class VaultIntegrityError extends Error {
   constructor() {
     super('decryption failed');
-    this.name = 'VaultIntegrityError';
   }
 }
 
@@ -22,7 +21,6 @@ export class VaultIntegrityError extends Error {
 export class KdfPolicyError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'KdfPolicyError';
   }
 }
 
@@ -30,7 +28,6 @@ export class KdfPolicyError extends Error {
 export class RecoveryCodeError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'RecoveryCodeError';
   }
 }
 
@@ -50,7 +47,6 @@ export class ElementDataError extends Error {
   readonly issues: ElementDataIssue[];
   constructor(message: string, issues: ElementDataIssue[] = []) {
     super(message);
-    this.name = 'ElementDataError';
     this.issues = issues;
   }
 }
@@ -59,7 +55,6 @@ export class ElementDataError extends Error {
 export class ScanError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ScanError';
   }
 }
 
@@ -67,6 +62,20 @@ export class ScanError extends Error {
 export class ProtocolInputError extends TypeError {
   constructor(message: string) {
     super(message);
-    this.name = 'ProtocolInputError';
   }
+}
+
+// The name lives on the prototype, so an error instance has no own enumerable
+// properties beyond what each class declares. Literal strings, because a
+// minifier renames classes.
+const NAMES: [new (...args: never[]) => Error, string][] = [
+  [VaultIntegrityError, 'VaultIntegrityError'],
+  [KdfPolicyError, 'KdfPolicyError'],
+  [RecoveryCodeError, 'RecoveryCodeError'],
+  [ElementDataError, 'ElementDataError'],
+  [ScanError, 'ScanError'],
+  [ProtocolInputError, 'ProtocolInputError'],
+];
+for (const [type, name] of NAMES) {
+  Object.defineProperty(type.prototype, 'name', { value: name, enumerable: false, configurable: true, writable: true });
 }

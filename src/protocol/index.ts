@@ -21,6 +21,7 @@ export {
   randomBytes,
   utf8Decode,
   utf8Encode,
+  type Bytes,
 } from './encoding.js';
 export { isUuid, UUID_PATTERN } from './ids.js';
 export { ENVELOPE_OVERHEAD, KEY_LENGTH, NONCE_LENGTH, open, openText, seal, sealToText, TAG_LENGTH, type SealOptions } from './aead.js';
@@ -75,18 +76,25 @@ export {
   encryptElementData,
   MAX_ELEMENT_CIPHERTEXT_BYTES,
   MAX_ELEMENT_PLAINTEXT_BYTES,
+  MIN_ELEMENT_PLAINTEXT_BYTES,
   openElement,
   sealElement,
   type ElementRef,
+  type ElementToSeal,
   type SealedElement,
 } from './element-crypto.js';
 export {
+  checkFileMatchesLink,
   checkScan,
   encryptFile,
+  fileLinkFor,
   openFile,
   openFileWithKey,
+  openLinkedFile,
+  openLinkedFileWithKey,
   scanDigest,
   sealFile,
+  type FileExpectation,
   type FileRef,
   type SealedFile,
 } from './file-crypto.js';
@@ -100,3 +108,12 @@ export {
   type KdfCost,
 } from './vault.js';
 export { VaultShapes, type ElementRecord, type FileRecord, type VaultKeysRecord } from './shapes.js';
+export {
+  MAX_PASSPORT_SCOPE_LENGTH,
+  normalizePassportScope,
+  parsePassportScope,
+  PassportScopeError,
+  requestedFields,
+  type PassportRequirement,
+  type PassportScope,
+} from './passport-scope.js';

@@ -14,7 +14,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import canonicalizeModule from 'canonicalize';
 import { argon2id } from 'hash-wasm';
-import { base64urlDecode, base64urlDecodedLength, base64urlEncode, randomBytes, utf8Encode } from './encoding.js';
+import { base64urlDecode, base64urlDecodedLength, base64urlEncode, randomBytes, utf8Encode, type Bytes } from './encoding.js';
 import { KdfPolicyError } from './errors.js';
 
 export interface KdfParams {
@@ -130,12 +130,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** NFKC, then UTF-8: Arabic keyboards emit presentation forms, other keyboards compatibility characters. */
-export function passphraseBytes(passphrase: string): Uint8Array {
+export function passphraseBytes(passphrase: string): Bytes {
   return utf8Encode(passphrase.normalize('NFKC'));
 }
 
 /** HKDF-SHA256 with an empty salt and a text info string, 32 bytes out. */
-export function hkdfSha256(ikm: Uint8Array, info: string): Uint8Array {
+export function hkdfSha256(ikm: Uint8Array, info: string): Bytes {
   return hkdf(sha256, ikm, new Uint8Array(0), utf8Encode(info), 32);
 }
 
@@ -144,7 +144,7 @@ export async function deriveRoot(
   passphrase: string,
   params: unknown,
   argon2: Argon2idFunction = hashWasmArgon2id,
-): Promise<Uint8Array> {
+): Promise<Bytes> {
   const checked = checkKdfParams(params);
   const root = await argon2({
     password: passphraseBytes(passphrase),
@@ -155,10 +155,10 @@ export async function deriveRoot(
     hashLength: ROOT_LENGTH,
   });
   if (!(root instanceof Uint8Array) || root.length !== ROOT_LENGTH) throw new TypeError('Argon2id returned a wrong length');
-  return root;
+  return new Uint8Array(root); // our own copy, whatever buffer the implementation used
 }
 
-export function deriveKek(root: Uint8Array): Uint8Array {
+export function deriveKek(root: Uint8Array): Bytes {
   return hkdfSha256(root, KEK_INFO);
 }
 
@@ -167,6 +167,6 @@ export async function deriveKekFromPassphrase(
   passphrase: string,
   params: unknown,
   argon2: Argon2idFunction = hashWasmArgon2id,
-): Promise<Uint8Array> {
+): Promise<Bytes> {
   return deriveKek(await deriveRoot(passphrase, params, argon2));
 }

@@ -11,7 +11,7 @@
  */
 import { elementKeyAd, fileKeyAd, masterKeyAd } from './ad.js';
 import { ENVELOPE_OVERHEAD, KEY_LENGTH, openText, sealToText, type SealOptions } from './aead.js';
-import { base64urlLength, randomBytes } from './encoding.js';
+import { base64urlLength, randomBytes, type Bytes } from './encoding.js';
 import { ProtocolInputError, VaultIntegrityError } from './errors.js';
 import { checkKdfParams, type KdfParams } from './kdf.js';
 
@@ -19,7 +19,7 @@ import { checkKdfParams, type KdfParams } from './kdf.js';
 export const WRAPPED_KEY_TEXT_LENGTH = base64urlLength(KEY_LENGTH + ENVELOPE_OVERHEAD);
 
 /** A fresh random 32-byte key (MK, EK or FK). */
-export function generateKey(): Uint8Array {
+export function generateKey(): Bytes {
   return randomBytes(KEY_LENGTH);
 }
 
@@ -30,7 +30,7 @@ export function wrapKey(wrappingKey: Uint8Array, key: Uint8Array, ad: string, op
 }
 
 /** Unwraps a 32-byte key; anything else (including a wrong length inside) is an integrity failure. */
-export function unwrapKey(wrappingKey: Uint8Array, wrapped: string, ad: string): Uint8Array {
+export function unwrapKey(wrappingKey: Uint8Array, wrapped: string, ad: string): Bytes {
   if (typeof wrapped !== 'string' || wrapped.length !== WRAPPED_KEY_TEXT_LENGTH) throw new VaultIntegrityError();
   const key = openText(wrappingKey, wrapped, ad);
   if (key.length !== KEY_LENGTH) throw new VaultIntegrityError();
@@ -42,7 +42,7 @@ export function wrapMasterKey(kek: Uint8Array, mk: Uint8Array, vaultId: string, 
   return wrapKey(kek, mk, masterKeyAd(vaultId, checkKdfParams(kdf)), options);
 }
 
-export function unwrapMasterKey(kek: Uint8Array, wrappedMk: string, vaultId: string, kdf: KdfParams): Uint8Array {
+export function unwrapMasterKey(kek: Uint8Array, wrappedMk: string, vaultId: string, kdf: KdfParams): Bytes {
   return unwrapKey(kek, wrappedMk, masterKeyAd(vaultId, checkKdfParams(kdf)));
 }
 
@@ -50,7 +50,7 @@ export function wrapElementKey(mk: Uint8Array, ek: Uint8Array, elementId: string
   return wrapKey(mk, ek, elementKeyAd(elementId), options);
 }
 
-export function unwrapElementKey(mk: Uint8Array, wrappedEk: string, elementId: string): Uint8Array {
+export function unwrapElementKey(mk: Uint8Array, wrappedEk: string, elementId: string): Bytes {
   return unwrapKey(mk, wrappedEk, elementKeyAd(elementId));
 }
 
@@ -58,6 +58,6 @@ export function wrapFileKey(mk: Uint8Array, fk: Uint8Array, fileId: string, opti
   return wrapKey(mk, fk, fileKeyAd(fileId), options);
 }
 
-export function unwrapFileKey(mk: Uint8Array, wrappedFk: string, fileId: string): Uint8Array {
+export function unwrapFileKey(mk: Uint8Array, wrappedFk: string, fileId: string): Bytes {
   return unwrapKey(mk, wrappedFk, fileKeyAd(fileId));
 }

@@ -20,7 +20,7 @@
  */
 import { recoveryAd } from './ad.js';
 import type { SealOptions } from './aead.js';
-import { randomBytes } from './encoding.js';
+import { randomBytes, type Bytes } from './encoding.js';
 import { RecoveryCodeError } from './errors.js';
 import { hkdfSha256 } from './kdf.js';
 import { unwrapKey, wrapKey } from './keys.js';
@@ -36,7 +36,7 @@ const LIMIT = 1n << 128n;
 
 export interface RecoveryCode {
   /** The 16 raw bytes: HKDF input. */
-  bytes: Uint8Array;
+  bytes: Bytes;
   /** What the holder writes down. */
   text: string;
 }
@@ -79,7 +79,7 @@ function canonicalSymbol(c: string): string {
 }
 
 /** Parses a typed recovery code; throws RecoveryCodeError on any typo, before any derivation. */
-export function parseRecoveryCode(text: string): Uint8Array {
+export function parseRecoveryCode(text: string): Bytes {
   if (typeof text !== 'string' || text.length > 200) throw new RecoveryCodeError('not a recovery code');
   const compact = text
     .normalize('NFKC')
@@ -114,7 +114,7 @@ export function generateRecoveryCode(): RecoveryCode {
   return { bytes, text: formatRecoveryCode(bytes) };
 }
 
-export function deriveRecoveryKey(codeBytes: Uint8Array): Uint8Array {
+export function deriveRecoveryKey(codeBytes: Uint8Array): Bytes {
   if (codeBytes.length !== RECOVERY_CODE_BYTES) throw new RecoveryCodeError(`a recovery code is ${RECOVERY_CODE_BYTES} bytes`);
   return hkdfSha256(codeBytes, RECOVERY_INFO);
 }
@@ -123,6 +123,6 @@ export function wrapMasterKeyForRecovery(rk: Uint8Array, mk: Uint8Array, vaultId
   return wrapKey(rk, mk, recoveryAd(vaultId), options);
 }
 
-export function unwrapMasterKeyForRecovery(rk: Uint8Array, recoveryWrappedMk: string, vaultId: string): Uint8Array {
+export function unwrapMasterKeyForRecovery(rk: Uint8Array, recoveryWrappedMk: string, vaultId: string): Bytes {
   return unwrapKey(rk, recoveryWrappedMk, recoveryAd(vaultId));
 }

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { ENVELOPE_OVERHEAD, KEY_LENGTH } from './aead.js';
-import { MAX_ELEMENT_PLAINTEXT_BYTES } from './element-crypto.js';
+import { MAX_ELEMENT_PLAINTEXT_BYTES, MIN_ELEMENT_PLAINTEXT_BYTES } from './element-crypto.js';
 import { MAX_FILE_CIPHERTEXT_BYTES, SCAN_MEDIA_TYPES } from './elements/scans.js';
 import { ELEMENT_TYPES } from './elements/table.js';
 import { BASE64URL_PATTERN, base64urlDecodedLength, base64urlLength } from './encoding.js';
@@ -41,8 +41,8 @@ const kdfParams = z.strictObject({
   v: z.literal(1),
 });
 
-/** The smallest element plaintext is "{}" (types without fields). */
-const elementCiphertext = envelopeText(2, MAX_ELEMENT_PLAINTEXT_BYTES);
+/** The smallest element plaintext is {"data":{},"files":{}} (22 bytes). */
+const elementCiphertext = envelopeText(MIN_ELEMENT_PLAINTEXT_BYTES, MAX_ELEMENT_PLAINTEXT_BYTES);
 
 export const VaultShapes = {
   uuid,

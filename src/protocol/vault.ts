@@ -21,6 +21,7 @@ import {
   unwrapMasterKeyForRecovery,
   wrapMasterKeyForRecovery,
 } from './recovery.js';
+import type { Bytes } from './encoding.js';
 
 /** Argon2id cost for a new wrap; never below the floor (KdfPolicyError). */
 export interface KdfCost {
@@ -37,7 +38,7 @@ export interface CreatedVault {
   /** Shown to the holder once, never sent to the server. */
   recoveryCode: string;
   /** Kept in memory only. */
-  mk: Uint8Array;
+  mk: Bytes;
 }
 
 function checkPassphrase(passphrase: string): void {
@@ -71,7 +72,7 @@ export async function unlockVault(options: {
   kdf: unknown;
   wrappedMk: string;
   argon2?: Argon2idFunction;
-}): Promise<Uint8Array> {
+}): Promise<Bytes> {
   const kdf = checkKdfParams(options.kdf);
   assertUuid(options.vaultId, 'vault id');
   const kek = await deriveKekFromPassphrase(options.passphrase, kdf, options.argon2 ?? hashWasmArgon2id);
@@ -83,7 +84,7 @@ export async function unlockVault(options: {
 }
 
 /** Unlocks with the recovery code. RecoveryCodeError on a typo (nothing derived), VaultIntegrityError on a wrong code. */
-export function recoverVault(options: { recoveryCode: string; vaultId: string; recoveryWrappedMk: string }): Uint8Array {
+export function recoverVault(options: { recoveryCode: string; vaultId: string; recoveryWrappedMk: string }): Bytes {
   const codeBytes = parseRecoveryCode(options.recoveryCode);
   assertUuid(options.vaultId, 'vault id');
   const rk = deriveRecoveryKey(codeBytes);

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { badRequest, conflict, HttpError, notFound } from '../http/errors.js';
 import { ENVELOPE_OVERHEAD } from '../protocol/aead.js';
-import { MAX_FILE_UPLOAD_BYTES, type ElementPut, type FileUpload, type VaultRewrap, type VaultSetup } from './schemas.js';
+import { MAX_FILE_CIPHERTEXT_BYTES as MAX_FILE_UPLOAD_BYTES, MAX_SCAN_BYTES } from '../protocol/elements/scans.js';
+import type { ElementPut, FileUpload, VaultRewrap, VaultSetup } from './schemas.js';
 import { vaultRepository } from './repository.js';
 
 export interface VaultQuota {
@@ -12,7 +13,7 @@ export interface VaultQuota {
 }
 
 const noVault = () => new HttpError(404, 'no_vault', 'the vault is not set up yet');
-const tooLarge = () => new HttpError(413, 'request_too_large', `a scan may be at most ${MAX_FILE_UPLOAD_BYTES - ENVELOPE_OVERHEAD} bytes`);
+const tooLarge = () => new HttpError(413, 'request_too_large', `a scan may be at most ${MAX_SCAN_BYTES} bytes`);
 
 /**
  * The vault as the server sees it: opaque envelopes with owners, versions and sizes.

@@ -44,7 +44,7 @@ describe.each(engines())('vault API (%s)', (engine) => {
       const response = await agent.request(`${server.url}/api/vault/files?${query}`, {
         method: 'POST',
         headers: { 'x-csrf-token': csrf, 'content-type': 'application/octet-stream' },
-        body: bytes,
+        body: bytes as Uint8Array<ArrayBuffer>,
       });
       return { id, status: response.status, body: await response.json() };
     };

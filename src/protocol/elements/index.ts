@@ -9,6 +9,14 @@ export {
   type Gender,
 } from './fields.js';
 export {
+  elementContentSchema,
+  elementFilesSchema,
+  fileLinks,
+  fileLinkSchema,
+  parseElementContent,
+  parseElementFiles,
+} from './content.js';
+export {
   elementSchema,
   elementSpec,
   I18N_KEYS,
@@ -33,7 +41,10 @@ export {
   ELEMENT_TYPES,
   SLOT_NAMES,
   type AnyElementData,
+  type ElementContent,
   type ElementData,
+  type ElementFiles,
   type ElementType,
+  type FileLink,
   type SlotName,
 } from './table.js';

@@ -41,7 +41,7 @@ export interface ElementSpec {
 }
 
 export function isElementType(value: unknown): value is ElementType {
-  return typeof value === 'string' && Object.hasOwn(ELEMENT_TABLE, value);
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ELEMENT_TABLE, value);
 }
 
 function assertElementType(value: unknown): asserts value is ElementType {
@@ -129,13 +129,21 @@ export function elementSpec(type: ElementType): ElementSpec {
 export function parseElementData<T extends ElementType>(type: T, data: unknown): ElementData<T> {
   const result = elementSchema(type).safeParse(data);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
+  throw elementDataError(`invalid ${type} data`, result.error);
+}
+
+/**
+ * An ElementDataError from a zod error: paths, codes and zod's messages (which
+ * name keys and limits, never the values), nothing else of the input.
+ */
+export function elementDataError(what: string, error: z.ZodError): ElementDataError {
+  const issues = error.issues.map((issue) => ({
     path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
     code: issue.code,
     message: issue.message,
   }));
   const where = issues.map((i) => (i.path.length ? i.path.join('.') : '(root)')).join(', ');
-  throw new ElementDataError(`invalid ${type} data: ${where}`, issues);
+  return new ElementDataError(`${what}: ${where}`, issues);
 }
 
 /**

@@ -3,6 +3,7 @@
  * "name?" is optional; slots "name[]" hold several files.
  */
 import type { FieldKindValue, FieldName, FIELDS } from './fields.js';
+import type { ScanMediaType } from './scans.js';
 
 const ID_DOCUMENT_FIELDS = ['document_number', 'issuing_country', 'date_of_issuance?', 'date_of_expiry?'] as const;
 const ADDRESS_DOCUMENT_SLOTS = ['files[]', 'translation[]?'] as const;
@@ -29,7 +30,9 @@ export const ELEMENT_TABLE = {
   identity_card: { fields: ID_DOCUMENT_FIELDS, slots: ['front_side', 'reverse_side', 'selfie?', 'translation[]?'] },
   driver_license: { fields: ID_DOCUMENT_FIELDS, slots: ['front_side', 'reverse_side', 'selfie?', 'translation[]?'] },
   address: {
-    fields: ['street_address', 'street_address_2?', 'locality', 'region?', 'postal_code', 'country'],
+    // postal_code is optional: several countries (the UAE, Qatar, and others)
+    // have no postal codes, and DESIGN 5.2's table is amended accordingly.
+    fields: ['street_address', 'street_address_2?', 'locality', 'region?', 'postal_code?', 'country'],
     slots: [],
   },
   utility_bill: { fields: [], slots: ADDRESS_DOCUMENT_SLOTS },
@@ -55,6 +58,21 @@ export const ELEMENT_TYPE_ALIASES = {
 export const SLOT_NAMES = ['front_side', 'reverse_side', 'selfie', 'translation', 'files'] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
 
+/**
+ * A link from an element to one of its scans, sealed inside the element so the
+ * server cannot move scans between slots or elements (DESIGN 5.4's release
+ * carries the same members plus the file key).
+ */
+export interface FileLink {
+  /** The file's id (lower-case UUID), as bound into the file's AD. */
+  id: string;
+  media_type: ScanMediaType;
+  /** Plaintext size in bytes, 1 to 10 MiB. */
+  size: number;
+  /** SHA-256 of the plaintext, unpadded base64url (43 characters). */
+  sha256: string;
+}
+
 type FieldTokens<T extends ElementType> = (typeof ELEMENT_TABLE)[T]['fields'][number];
 type ValueOf<N> = N extends FieldName ? FieldKindValue[(typeof FIELDS)[N]['kind']] : never;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -67,3 +85,24 @@ export type ElementData<T extends ElementType> = Simplify<
 >;
 
 export type AnyElementData = { [T in ElementType]: ElementData<T> }[ElementType];
+
+type SlotTokens<T extends ElementType> = (typeof ELEMENT_TABLE)[T]['slots'][number];
+type BareSlot<K> = K extends `${infer N}[]?` ? N : K extends `${infer N}?` ? N : K extends `${infer N}[]` ? N : K;
+type SlotValue<K> = K extends `${string}[]` | `${string}[]?` ? FileLink[] : FileLink;
+
+/**
+ * The file links of an element of type T, by slot, derived from the table above:
+ * a single slot holds one link, a multiple slot ("name[]") a non-empty array;
+ * optional slots ("name?") are omitted when empty. Types without slots: {}.
+ */
+export type ElementFiles<T extends ElementType> = Simplify<
+  { [K in SlotTokens<T> as K extends `${string}?` ? never : BareSlot<K>]: SlotValue<K> } & {
+    [K in SlotTokens<T> as K extends `${string}?` ? BareSlot<K> : never]?: SlotValue<K>;
+  }
+>;
+
+/** What an element's ciphertext holds: its data and the links to its scans. */
+export interface ElementContent<T extends ElementType = ElementType> {
+  data: ElementData<T>;
+  files: ElementFiles<T>;
+}

@@ -31,6 +31,9 @@ import {
   recoverVault,
   recoveryAd,
   RecoveryCodeError,
+  checkFileMatchesLink,
+  fileLinkFor,
+  openLinkedFileWithKey,
   scanDigest,
   unlockVault,
   unwrapElementKey,
@@ -41,7 +44,9 @@ import {
   wrapFileKey,
   wrapMasterKey,
   wrapMasterKeyForRecovery,
+  type ElementContent,
   type ElementType,
+  type FileLink,
   type KdfParams,
   type ScanMediaType,
 } from '../../../src/protocol/index.js';
@@ -56,15 +61,59 @@ interface KdfCase {
   root: string;
   kek: string;
 }
-const V = JSON.parse(readFileSync(new URL('../../vectors/protocol-v1.json', import.meta.url), 'utf8')) as {
+interface Vectors {
   description: Record<string, string>;
   kdf: KdfCase[];
-  vault: Record<string, string> & { kdf_case: number };
-  recovery: Record<string, string> & { accepted_forms: string[]; rejected_forms: string[]; check_value: number };
-  element: Record<string, string> & { type: ElementType; version: number; data: Record<string, string> };
-  file: Record<string, string> & { media_type: ScanMediaType; size: number };
+  vault: { vault_id: string; kdf_case: number; mk: string; wrap_nonce: string; wrap_ad: string; wrapped_mk: string };
+  recovery: {
+    vault_id: string;
+    code_bytes: string;
+    code_value: string;
+    check_value: number;
+    code_text: string;
+    accepted_forms: string[];
+    rejected_forms: string[];
+    rk: string;
+    wrap_nonce: string;
+    wrap_ad: string;
+    recovery_wrapped_mk: string;
+  };
+  element: ElementVector;
+  element_without_files: ElementVector;
+  file: {
+    id: string;
+    media_type: ScanMediaType;
+    bytes: string;
+    size: number;
+    sha256: string;
+    link: FileLink;
+    fk: string;
+    wrap_nonce: string;
+    wrap_ad: string;
+    wrapped_fk: string;
+    nonce: string;
+    ad: string;
+    ciphertext: string;
+  };
   rejected_kdf_params: unknown[];
-};
+}
+interface ElementVector {
+  id: string;
+  type: ElementType;
+  version: number;
+  data: Record<string, string>;
+  files: Record<string, FileLink | FileLink[]>;
+  canonical_json: string;
+  plaintext: string;
+  ek: string;
+  wrap_nonce: string;
+  wrap_ad: string;
+  wrapped_ek: string;
+  nonce: string;
+  ad: string;
+  ciphertext: string;
+}
+const V = JSON.parse(readFileSync(new URL('../../vectors/protocol-v1.json', import.meta.url), 'utf8')) as Vectors;
 const b = base64urlDecode;
 const t = base64urlEncode;
 
@@ -74,6 +123,10 @@ describe('protocol v1 known-answer vectors', () => {
       expect(V.description[section]?.length).toBeGreaterThan(40);
     }
     expect(V.description.recovery).toContain('"wathiqa/v1/mk-recovery|" + vault_id');
+    expect(V.description.element).toContain('content = {"data": data, "files": files}');
+    for (const word of ['"id"', '"media_type"', '"sha256"', '"size"', 'RFC 8785', 'required slot', 'at most once']) {
+      expect(V.description.element).toContain(word);
+    }
   });
 
   it('derive root and KEK from each passphrase (NFKC, UTF-8, Argon2id at the floor, HKDF)', async () => {
@@ -136,35 +189,55 @@ describe('protocol v1 known-answer vectors', () => {
     expect(t(recoverVault({ recoveryCode: r.code_text, vaultId: r.vault_id, recoveryWrappedMk: r.recovery_wrapped_mk }))).toBe(V.vault.mk);
   });
 
-  it('seal the element: canonical JSON, EK wrap, element envelope', () => {
-    const e = V.element;
+  it.each(['element', 'element_without_files'] as const)('seal the %s: content {data, files}, canonical JSON, EK wrap, envelope', (name) => {
+    const e = V[name];
     const mk = b(V.vault.mk);
     const ref = { id: e.id, type: e.type, version: e.version };
-    expect(canonicalJson(e.data)).toBe(e.canonical_json);
+    const content = { data: e.data, files: e.files } as unknown as ElementContent;
+    expect(canonicalJson(content)).toBe(e.canonical_json);
+    expect(e.canonical_json.startsWith('{"data":{')).toBe(true);
     expect(new TextDecoder().decode(b(e.plaintext))).toBe(e.canonical_json);
-    expect(t(elementPlaintext(e.type, e.data))).toBe(e.plaintext);
+    expect(t(elementPlaintext(e.type, content))).toBe(e.plaintext);
     expect(elementKeyAd(e.id)).toBe(e.wrap_ad);
     expect(elementAd(e.id, e.type, e.version)).toBe(e.ad);
     expect(e.ad).toBe(`wathiqa/v1/element|${e.id}|${e.type}|${e.version}`);
     expect(wrapElementKey(mk, b(e.ek), e.id, { nonce: b(e.wrap_nonce) })).toBe(e.wrapped_ek);
     expect(t(unwrapElementKey(mk, e.wrapped_ek, e.id))).toBe(e.ek);
-    expect(encryptElementData(b(e.ek), ref, e.data as never, { nonce: b(e.nonce) })).toBe(e.ciphertext);
-    expect(decryptElementData(b(e.ek), ref, e.ciphertext)).toEqual(e.data);
+    expect(encryptElementData(b(e.ek), ref, content as never, { nonce: b(e.nonce) })).toBe(e.ciphertext);
+    expect(decryptElementData(b(e.ek), ref, e.ciphertext)).toEqual(content);
   });
 
-  it('seal the file: FK wrap, file envelope, SHA-256', () => {
+  it('link the file vector from the element vector, and the element without slots has files {}', () => {
+    const f = V.file;
+    const link = { id: f.id, media_type: f.media_type, size: f.size, sha256: f.sha256 };
+    expect(f.link).toEqual(link);
+    expect(V.element.files).toEqual({ front_side: link });
+    expect(V.element.canonical_json).toContain(
+      `"files":{"front_side":{"id":"${f.id}","media_type":"${f.media_type}","sha256":"${f.sha256}","size":${f.size}}}}`,
+    );
+    expect(V.element_without_files.files).toEqual({});
+    expect(V.element_without_files.canonical_json.endsWith(',"files":{}}')).toBe(true);
+    expect(V.element_without_files.canonical_json).toMatch(/[^\x00-\x7f]/); // non-ASCII, unescaped
+    // The page opens the scan through its link: id and media type in the AD, digest and size of the plaintext.
+    const fromElement = V.element.files.front_side as FileLink;
+    expect(t(openLinkedFileWithKey(b(f.fk), fromElement, b(f.ciphertext)))).toBe(f.bytes);
+    expect(() => checkFileMatchesLink(fromElement, b(f.bytes))).not.toThrow();
+  });
+
+  it('seal the file: FK wrap, file envelope, SHA-256, link', () => {
     const f = V.file;
     const mk = b(V.vault.mk);
     const bytes = b(f.bytes);
     const ref = { id: f.id, mediaType: f.media_type };
     expect(bytes.length).toBe(f.size);
     expect(scanDigest(bytes)).toBe(f.sha256);
+    expect(fileLinkFor({ sha256: f.sha256, size: f.size }, ref)).toEqual(f.link);
     expect(fileKeyAd(f.id)).toBe(f.wrap_ad);
     expect(fileAd(f.id, f.media_type)).toBe(f.ad);
     expect(wrapFileKey(mk, b(f.fk), f.id, { nonce: b(f.wrap_nonce) })).toBe(f.wrapped_fk);
     expect(t(unwrapFileKey(mk, f.wrapped_fk, f.id))).toBe(f.fk);
     expect(t(encryptFile(b(f.fk), ref, bytes, { nonce: b(f.nonce) }))).toBe(f.ciphertext);
-    expect(t(openFileWithKey(b(f.fk), { ...ref, sha256: f.sha256 }, b(f.ciphertext)))).toBe(f.bytes);
+    expect(t(openFileWithKey(b(f.fk), { ...ref, sha256: f.sha256, size: f.size }, b(f.ciphertext)))).toBe(f.bytes);
   });
 
   it('refuse every listed KDF parameter set', () => {
