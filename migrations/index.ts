@@ -1,9 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_vault.js';
+import * as m0003 from './0003_releases.js';
+import * as m0004 from './0004_grant_lookup.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_vault': m0002,
+  '0003_releases': m0003,
+  '0004_grant_lookup': m0004,
 };

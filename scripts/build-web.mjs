@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Builds the browser bundle and the asset manifest:
- *   src/web/main.ts  --esbuild-->  public/build/app.js
- *   public/build/manifest.json = { "app.js": {path, integrity}, "app.css": {path, integrity} }
+ * Builds the browser bundles and the asset manifest:
+ *   src/web/main.ts        --esbuild-->  public/build/app.js    (every page: progressive enhancement)
+ *   src/web/vault/main.ts  --esbuild-->  public/build/vault.js  (the account page: the vault, its crypto)
+ *   public/build/manifest.json = { "app.js": {path, integrity}, "vault.js": {…}, "app.css": {…} }
  * The integrity values are SRI sha384 hashes of the exact bytes served, so the pages'
  * <script integrity> / <link integrity> match, and anyone can compare the published hash.
  */
@@ -15,7 +16,6 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const publicDir = join(root, 'public');
 const outDir = join(publicDir, 'build');
-const jsFile = join(outDir, 'app.js');
 const cssFile = join(publicDir, 'app.css');
 const manifestFile = join(outDir, 'manifest.json');
 
@@ -30,29 +30,38 @@ async function writeAtomic(file, data) {
 
 await mkdir(outDir, { recursive: true });
 
-const result = await build({
-  entryPoints: [join(root, 'src', 'web', 'main.ts')],
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  target: 'es2020',
-  platform: 'browser',
-  legalComments: 'none',
-  charset: 'utf8',
-  write: false,
-  logLevel: 'warning',
-  absWorkingDir: root,
-});
-const js = result.outputFiles[0]?.contents;
-if (!js) throw new Error('esbuild produced no output');
-await writeAtomic(jsFile, js);
+/** One self-contained ES module per entry: no chunks, so each file's SRI hash covers all its code. */
+async function bundle(entry, name) {
+  const result = await build({
+    entryPoints: [join(root, ...entry)],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2020',
+    platform: 'browser',
+    legalComments: 'none',
+    charset: 'utf8',
+    write: false,
+    logLevel: 'warning',
+    absWorkingDir: root,
+  });
+  const js = result.outputFiles[0]?.contents;
+  if (!js) throw new Error(`esbuild produced no output for ${name}`);
+  await writeAtomic(join(outDir, name), js);
+  return js;
+}
+
+const js = await bundle(['src', 'web', 'main.ts'], 'app.js');
+const vaultJs = await bundle(['src', 'web', 'vault', 'main.ts'], 'vault.js');
 
 const css = await readFile(cssFile);
 const manifest = {
   'app.js': { path: '/static/build/app.js', integrity: sri(js) },
+  'vault.js': { path: '/static/build/vault.js', integrity: sri(vaultJs) },
   'app.css': { path: '/static/app.css', integrity: sri(css) },
 };
 await writeAtomic(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
 
 console.log(`build:web  app.js  ${js.length} bytes  ${manifest['app.js'].integrity}`);
+console.log(`build:web  vault.js ${vaultJs.length} bytes  ${manifest['vault.js'].integrity}`);
 console.log(`build:web  app.css ${css.length} bytes  ${manifest['app.css'].integrity}`);

@@ -11,6 +11,7 @@ import { isProviderPath } from './oidc/routes.js';
 import { opsRouter } from './ops/health.js';
 import { requestLog } from './ops/requests.js';
 import { vaultRouter } from './vault/routes.js';
+import { passportRouter } from './passport/routes.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -29,6 +30,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const admin = adminRouter(services, { token: config.adminToken });
   const account = accountRouter(services);
   const vault = vaultRouter(services);
+  const passport = passportRouter(services);
 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
@@ -39,6 +41,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(account.routes()).use(account.allowedMethods());
   app.use(vault.routes()).use(vault.allowedMethods());
+  app.use(passport.routes()).use(passport.allowedMethods());
   app.use(admin.routes()).use(admin.allowedMethods());
   // oidc-provider is a Koa app of its own; it writes the response itself.
   app.use(async (ctx, next) => {

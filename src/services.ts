@@ -5,10 +5,12 @@ import { ClientService } from './clients/service.js';
 import { Csrf } from './http/csrf.js';
 import { createViews, type Views } from './http/views.js';
 import { OidcHolder } from './oidc/holder.js';
+import { ClientCache } from './oidc/adapter.js';
 import { ensureSigningKeys } from './oidc/keys.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { VaultService } from './vault/service.js';
+import { ReleaseService } from './passport/service.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -22,6 +24,7 @@ export interface Services {
   accounts: AccountService;
   clients: ClientService;
   vault: VaultService;
+  releases: ReleaseService;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -30,7 +33,9 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const metrics = createMetrics();
   const views = await createViews();
   await ensureSigningKeys(db, config.operatorKey);
-  const oidc = await OidcHolder.create({ config, db, views, logger, metrics });
+  const releases = new ReleaseService(db);
+  const clientCache = new ClientCache();
+  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache });
   return {
     config,
     database,
@@ -40,7 +45,8 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     csrf: new Csrf(config.cookieKeys[0]!, config.https),
     oidc,
     accounts: new AccountService(db, config, metrics),
-    clients: new ClientService(db, () => oidc.provider),
+    clients: new ClientService(db, () => oidc.provider, clientCache),
     vault: new VaultService(db, config.vaultQuota),
+    releases,
   };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../db/index.js';
 import type { Metrics } from '../ops/metrics.js';
 import { checkPassword, PasswordHasher, type PasswordProblem } from './passwords.js';
 import { accountRepository, type PublicAccount } from './repository.js';
-import { Throttle, type Limit } from './throttle.js';
+import { Throttle, type Limit, type ThrottleState } from './throttle.js';
 
 export const EmailSchema = z
   .string()
@@ -101,10 +101,10 @@ export class AccountService {
     const normalized = EmailSchema.safeParse(email).data ?? email.trim().toLowerCase();
     const ipKey = `signin:ip:${ip}`;
     const accountKey = `signin:account:${normalized}`;
-    const [ipState, accountState] = await Promise.all([
-      this.throttle.check(ipKey, this.limits.ip),
-      this.throttle.check(accountKey, this.limits.account),
-    ]);
+    const [ipState, accountState] = (await this.throttle.checkAll([
+      { key: ipKey, limit: this.limits.ip },
+      { key: accountKey, limit: this.limits.account },
+    ])) as [ThrottleState, ThrottleState];
     if (ipState.blocked) throw new AccountError('ip_limited', ipState.retryAfterSeconds);
     if (accountState.blocked) throw new AccountError('account_locked', accountState.retryAfterSeconds);
 
@@ -114,7 +114,7 @@ export class AccountService {
       await Promise.all([this.throttle.hit(ipKey, this.limits.ip), this.throttle.hit(accountKey, this.limits.account)]);
       throw new AccountError('invalid_credentials');
     }
-    await this.throttle.clear(accountKey);
+    if (accountState.exists) await this.throttle.clear(accountKey);
     if (this.hasher.needsRehash(row.password_hash)) await this.accounts.updateHash(row.id, await this.hasher.hash(password));
     return { id: row.id, email: row.email, created_at: row.created_at };
   }

@@ -11,6 +11,8 @@ export interface Limit {
 export interface ThrottleState {
   blocked: boolean;
   retryAfterSeconds: number;
+  /** A counter row exists (so there is something to clear). */
+  exists: boolean;
 }
 
 /**
@@ -21,21 +23,34 @@ export class Throttle {
   constructor(private readonly db: Database) {}
 
   async check(key: string, limit: Limit): Promise<ThrottleState> {
-    const row = await this.db
+    return (await this.checkAll([{ key, limit }]))[0]!;
+  }
+
+  /** Several counters in one round trip, in the order given. */
+  async checkAll(counters: { key: string; limit: Limit }[]): Promise<ThrottleState[]> {
+    const rows = await this.db
       .selectFrom('throttle')
       .select([
+        'key',
         'count',
-        sql<number>`extract(epoch from (window_start + make_interval(secs => ${limit.windowSeconds}) - now()))`.as('window_left'),
+        sql<number>`extract(epoch from (now() - window_start))`.as('age'),
         sql<number | null>`extract(epoch from (locked_until - now()))`.as('lock_left'),
       ])
-      .where('key', '=', key)
-      .executeTakeFirst();
-    if (!row) return { blocked: false, retryAfterSeconds: 0 };
-    const lockLeft = Number(row.lock_left ?? 0);
-    if (lockLeft > 0) return { blocked: true, retryAfterSeconds: lockLeft };
-    const windowLeft = Number(row.window_left);
-    if (windowLeft > 0 && row.count >= limit.max) return { blocked: true, retryAfterSeconds: windowLeft };
-    return { blocked: false, retryAfterSeconds: 0 };
+      .where(
+        'key',
+        'in',
+        counters.map((c) => c.key),
+      )
+      .execute();
+    return counters.map(({ key, limit }) => {
+      const row = rows.find((r) => r.key === key);
+      if (!row) return { blocked: false, retryAfterSeconds: 0, exists: false };
+      const lockLeft = Number(row.lock_left ?? 0);
+      if (lockLeft > 0) return { blocked: true, retryAfterSeconds: lockLeft, exists: true };
+      const windowLeft = limit.windowSeconds - Number(row.age);
+      if (windowLeft > 0 && row.count >= limit.max) return { blocked: true, retryAfterSeconds: windowLeft, exists: true };
+      return { blocked: false, retryAfterSeconds: 0, exists: true };
+    });
   }
 
   /** Counts one hit; returns the count in the current window. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SIGNING_ALGS } from '../oidc/keys.js';
 import { SCOPES } from '../oidc/provider.js';
+import { RELEASE_ALGS } from '../passport/client-policy.js';
 
 const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional(), use: z.string().optional(), alg: z.string().optional() });
 export const JwksSchema = z.object({ keys: z.array(Jwk).min(1) });
@@ -36,6 +37,10 @@ export const ClientInputSchema = z
     userinfo_signed_response_alg: SignAlg.optional(),
     userinfo_encrypted_response_alg: EncAlg.optional(),
     userinfo_encrypted_response_enc: Enc.optional(),
+    /** The passport_scope used when an authorization request has none (DESIGN 5.3). */
+    passport_scope: z.unknown().optional(),
+    /** Fixed per client; derived from the encryption key when jwks is inline. */
+    passport_release_alg: z.enum(RELEASE_ALGS).optional(),
   })
   .strict()
   .refine((c) => !(c.jwks && c.jwks_uri), { message: 'give jwks or jwks_uri, not both', path: ['jwks_uri'] });

@@ -4,6 +4,7 @@ import type { Database } from '../db/index.js';
 import { badRequest } from '../http/errors.js';
 import { ClientInputSchema, type ClientInput, type ClientView } from './schema.js';
 import { formatZodError } from '../http/guard.js';
+import type { ClientCache } from '../oidc/adapter.js';
 
 /**
  * Operator-registered clients. Metadata is checked twice: by our schema (what we
@@ -14,6 +15,7 @@ export class ClientService {
   constructor(
     private readonly db: Database,
     private readonly provider: () => Provider,
+    private readonly cache?: ClientCache,
   ) {}
 
   async create(input: ClientInput): Promise<ClientView> {
@@ -61,6 +63,7 @@ export class ClientService {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
       if (result.numDeletedRows === 0n) return false;
+      this.cache?.invalidate(clientId);
       await trx
         .deleteFrom('oidc_payloads')
         .where((eb) => eb(eb.fn('jsonb_extract_path_text', ['payload', eb.val('clientId')]), '=', clientId))

@@ -5,11 +5,14 @@ import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config.js';
 import type { DB } from './schema.js';
+import { pgliteStatements, pgStatements, type Statements } from './statements.js';
 
 export type Database = Kysely<DB>;
 
 export interface DatabaseHandle {
   db: Database;
+  /** Fixed hot-path statements (prepared on PostgreSQL). */
+  statements: Statements;
   engine: 'pglite' | 'postgres';
   /** The embedded engine, when there is one (shared with the CLI over the admin socket). */
   pglite?: PGlite;
@@ -42,13 +45,16 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
       options: options.schema ? `-c search_path=${options.schema}` : undefined,
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', close: () => db.destroy() };
+    return { db, statements: pgStatements(pool), engine: 'postgres', close: () => db.destroy() };
   }
-  const pglite = target.kind === 'memory' ? new PGlite() : new PGlite(target.dataDir);
+  // A small buffer cache: PGlite lives in this process's memory, and our working set is small.
+  const settings = { postgresqlconf: ['shared_buffers = 16MB'] };
+  const pglite = target.kind === 'memory' ? new PGlite(settings) : new PGlite(target.dataDir, settings);
   await pglite.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
+    statements: pgliteStatements(pglite),
     engine: 'pglite',
     pglite,
     close: async () => {

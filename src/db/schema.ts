@@ -81,6 +81,18 @@ export interface VaultFileTable {
   created_at: CreatedAt;
 }
 
+export interface ReleaseTable {
+  id: Generated<string>;
+  grant_id: string;
+  account_id: string;
+  client_id: string;
+  jwe: string;
+  element_types: Json<string[]>;
+  file_ids: Json<string[]>;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
@@ -90,6 +102,7 @@ export interface DB {
   vaults: VaultTable;
   vault_elements: VaultElementTable;
   vault_files: VaultFileTable;
+  releases: ReleaseTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

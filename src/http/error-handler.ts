@@ -5,7 +5,7 @@ import { HttpError } from './errors.js';
 
 /** JSON for APIs, a page for people. */
 export function wantsJson(ctx: Context): boolean {
-  return ctx.path.startsWith('/admin') || ctx.path.startsWith('/api/') || (ctx.accepts('html', 'json') === 'json');
+  return ctx.path.startsWith('/admin') || ctx.path.startsWith('/api/') || ctx.path.startsWith('/passport/') || (ctx.accepts('html', 'json') === 'json');
 }
 
 interface Exposed {

@@ -2,14 +2,15 @@ import type { Middleware } from 'koa';
 
 /**
  * No inline script or style anywhere: the page's code is one static bundle with
- * Subresource Integrity. 'wasm-unsafe-eval' is for Argon2 (hash-wasm) in the vault.
+ * Subresource Integrity. 'wasm-unsafe-eval' is for Argon2 (hash-wasm) in the vault;
+ * blob: images are scans the vault page decrypted itself.
  * oidc-provider appends a hash to script-src for its own form_post page.
  */
 export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
-  "img-src 'self' https: data:",
+  "img-src 'self' https: data: blob:",
   "connect-src 'self'",
   "font-src 'self'",
   "object-src 'none'",

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Eta } from 'eta';
 import type { Context } from 'koa';
 import {
+  CATALOGS,
   LOCALES,
   direction,
   formatMinutes,
@@ -23,8 +24,8 @@ import { PUBLIC_DIR, VIEWS_DIR } from '../paths.js';
 
 export type { Locale } from '../i18n/index.js';
 
-export type TemplateName = 'login' | 'signup' | 'consent' | 'error' | 'not-found' | 'logout' | 'logged-out' | 'home' | 'account';
-const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account'];
+export type TemplateName = 'login' | 'signup' | 'consent' | 'consent-passport' | 'error' | 'not-found' | 'logout' | 'logged-out' | 'home' | 'account';
+const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account'];
 
 export interface RenderOptions {
   status?: number;
@@ -52,6 +53,8 @@ export interface Asset {
 export interface Assets {
   js: Asset;
   css: Asset;
+  /** The vault bundle, loaded only by the account page. */
+  vault: Asset;
 }
 
 export interface CreateViewsOptions {
@@ -90,7 +93,7 @@ async function loadAssets(manifestPath: string): Promise<Assets> {
     }
     return { path: entry.path, integrity: entry.integrity };
   };
-  return { js: pick('app.js'), css: pick('app.css') };
+  return { js: pick('app.js'), css: pick('app.css'), vault: pick('vault.js') };
 }
 
 function firstString(value: unknown): string | undefined {
@@ -147,6 +150,25 @@ export function safeUrl(value: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * JSON for a `<script type="application/json">` data block (never executed, so
+ * the CSP allows it). `<`, `>` and `&` are written as \u escapes, so no value can
+ * close the element or open a comment; U+2028/U+2029 too, for old parsers.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The messages of `locale` whose keys start with one of `prefixes`, untranslated
+ * placeholders kept (`{name}`): for a page script that formats them itself.
+ * English fills any key the locale lacks.
+ */
+export function catalogSubset(locale: Locale, prefixes: readonly string[]): Record<string, string> {
+  const keys = Object.keys(CATALOGS.en).filter((key) => prefixes.some((prefix) => key.startsWith(prefix)));
+  return Object.fromEntries(keys.sort().map((key) => [key, t(locale, key)]));
 }
 
 /**
@@ -209,6 +231,10 @@ export async function createViews(options: CreateViewsOptions = {}): Promise<Vie
         has: hasMessage,
         errorMessage: (error: unknown) => errorMessage(locale, error),
         safeUrl,
+        /** A value as the text of a JSON data block (see jsonForScript); insert with `<%~ %>`. */
+        json: jsonForScript,
+        /** This locale's messages under some key prefixes, for a page script. */
+        messages: (prefixes: readonly string[]) => catalogSubset(locale, prefixes),
         locale,
         dir: direction(locale),
         assets,

@@ -3,18 +3,26 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { z } from 'zod';
 import { AccountError, type AccountService } from '../accounts/service.js';
 import type { Csrf } from '../http/csrf.js';
 import { HttpError, badRequest } from '../http/errors.js';
+import { parse } from '../http/guard.js';
 import type { Views } from '../http/views.js';
 import type { OidcHolder } from '../oidc/holder.js';
+import { asksForPassport, releaseKey } from '../passport/client-policy.js';
+import type { ReleaseService } from '../passport/service.js';
+import { parsePassportScope } from '../protocol/passport-scope.js';
+import { vaultCsrfScope } from '../vault/routes.js';
 
 export interface InteractionDeps {
   oidc: OidcHolder;
   accounts: AccountService;
   views: Views;
   csrf: Csrf;
+  releases: ReleaseService;
+  config: { issuer: string };
 }
 
 const Credentials = z.object({
@@ -25,6 +33,12 @@ const Credentials = z.object({
 const SignUp = Credentials.extend({ password_confirm: z.string().max(4096) });
 const Decision = z.object({ csrf: z.string(), decision: z.enum(['allow', 'deny']) });
 const CsrfOnly = z.object({ csrf: z.string() });
+const Release = z.strictObject({
+  csrf: z.string(),
+  jwe: z.string().max(300_000),
+  file_ids: z.array(z.uuid()).max(200),
+  element_types: z.array(z.string().max(64)).min(1).max(20),
+});
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -50,9 +64,10 @@ const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, i
  * The pages behind oidc-provider's interaction URL: sign in, sign up, consent.
  * Each handler: load the interaction, check the CSRF token, do one thing, finish.
  */
-export function interactionRouter({ oidc, accounts, views, csrf }: InteractionDeps): Router {
+export function interactionRouter({ oidc, accounts, views, csrf, releases, config }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '400kb' });
 
   async function load(ctx: Context): Promise<{ details: Details; provider: Provider }> {
     const provider = oidc.provider;
@@ -78,6 +93,10 @@ export function interactionRouter({ oidc, accounts, views, csrf }: InteractionDe
   async function page(ctx: Context, provider: Provider, details: Details, extra: Record<string, unknown> = {}, status = 200) {
     const uiLocales = typeof details.params.ui_locales === 'string' ? details.params.ui_locales : undefined;
     const base = { uid: details.uid, csrf: csrf.token(ctx, details.uid), client: await client(provider, details) };
+    if (details.prompt.name === 'consent' && !extra.template && asksForPassport(String(details.params.scope ?? ''))) {
+      await views.render(ctx, 'consent-passport', { ...base, ...(await passportPage(ctx, provider, details)), ...extra }, { status, uiLocales });
+      return;
+    }
     if (details.prompt.name === 'consent' && !extra.template) {
       const account = await accounts.accounts.findById(details.session!.accountId);
       const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
@@ -91,6 +110,41 @@ export function interactionRouter({ oidc, accounts, views, csrf }: InteractionDe
     }
     const template = (extra.template as 'login' | 'signup' | undefined) ?? 'login';
     await views.render(ctx, template, { ...base, ...extra }, { status, uiLocales });
+  }
+
+  /** The client's registered release key material (checked at registration by client-policy). */
+  async function releaseTarget(provider: Provider, details: Details) {
+    const client = await provider.Client.find(String(details.params.client_id));
+    if (!client) throw badRequest('unknown client');
+    const m = client.metadata() as unknown as { passport_release_alg: string; passport_scope?: unknown; jwks?: { keys?: JWK[] }; jwks_uri?: string };
+    return { clientId: client.clientId, alg: m.passport_release_alg, jwks: m.jwks, jwksUri: m.jwks_uri, defaultScope: m.passport_scope };
+  }
+
+  /** What the passport consent page needs to build and encrypt the release in the browser. */
+  async function passportPage(ctx: Context, provider: Provider, details: Details) {
+    const target = await releaseTarget(provider, details);
+    const raw = typeof details.params.passport_scope === 'string' ? details.params.passport_scope : JSON.stringify(target.defaultScope);
+    const key = target.jwks ? releaseKey(target.jwks, target.alg) : undefined;
+    const accountId = details.session!.accountId;
+    const account = await accounts.accounts.findById(accountId);
+    const missing = (details.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? [];
+    return {
+      email: account?.email,
+      scopes: missing.filter((s) => s !== 'passport'),
+      release: {
+        uid: details.uid,
+        issuer: config.issuer,
+        client_id: target.clientId,
+        sub: accountId,
+        nonce: String(details.params.nonce),
+        alg: target.alg,
+        key: key ?? null,
+        jwks_uri: key ? null : (target.jwksUri ?? null),
+        thumbprint: key ? await calculateJwkThumbprint(key) : null,
+        passport_scope: parsePassportScope(raw),
+        vault_csrf: csrf.token(ctx, vaultCsrfScope(accountId)),
+      },
+    };
   }
 
   function finish(ctx: Context, provider: Provider, result: Record<string, unknown>, merge = false) {
@@ -168,6 +222,34 @@ export function interactionRouter({ oidc, accounts, views, csrf }: InteractionDe
     }
     const grantId = await grant.save();
     await finish(ctx, provider, { consent: { grantId } }, true);
+  });
+
+  // The passport consent: the page posts the release it encrypted; we check what we
+  // can see from outside, store it with a new grant and answer where to go next.
+  router.post('/passport', json, async (ctx) => {
+    const { details, provider } = await load(ctx);
+    const input = parse(Release, (ctx.request as { body?: unknown }).body);
+    csrf.verify(ctx, details.uid, input.csrf);
+    if (details.prompt.name !== 'consent' || !asksForPassport(String(details.params.scope ?? ''))) {
+      throw badRequest('this step does not ask for a passport release');
+    }
+    const accountId = details.session!.accountId;
+    const target = await releaseTarget(provider, details);
+    const grant = new provider.Grant({ accountId, clientId: target.clientId });
+    grant.addOIDCScope(String(details.params.scope));
+    const claims = (details.prompt.details as { missingOIDCClaims?: string[] }).missingOIDCClaims;
+    if (claims) grant.addOIDCClaims(claims);
+    await releases.checkHeader(input.jwe, target);
+    const grantId = await grant.save();
+    const release = await releases
+      .create(accountId, grantId, target, input)
+      .catch(async (error: unknown) => {
+        await grant.destroy();
+        throw error;
+      });
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId, releaseId: release.id } }, { mergeWithLastSubmission: true });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { redirect_to: redirectTo };
   });
 
   router.post('/abort', form, async (ctx) => {

@@ -1,13 +1,18 @@
 import type { JWK } from 'jose';
 import { sql } from 'kysely';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { accountRepository } from '../accounts/repository.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { adapterFactory } from './adapter.js';
+import { adapterFactory, type ClientCache } from './adapter.js';
+import type { Statements } from '../db/statements.js';
+import { ELEMENT_TYPES } from '../protocol/elements/table.js';
+import { parsePassportScope, PassportScopeError } from '../protocol/passport-scope.js';
+import { asksForPassport, checkPassportClient, PassportClientError, RELEASE_ALGS, RELEASE_ENC } from '../passport/client-policy.js';
+import type { ReleaseService } from '../passport/service.js';
 import { SIGNING_ALGS } from './keys.js';
 import { ACCOUNT_CLIENT_ID, firstPartyClients, firstPartyGrant } from './first-party.js';
 
@@ -17,9 +22,12 @@ export interface ProviderDeps {
   views: Views;
   logger: Logger;
   metrics: Metrics;
+  releases: ReleaseService;
+  statements: Statements;
+  clientCache: ClientCache;
 }
 
-export const SCOPES = ['openid', 'email', 'offline_access'] as const;
+export const SCOPES = ['openid', 'email', 'offline_access', 'passport'] as const;
 const ENCRYPTION_ALGS: ('ECDH-ES+A256KW' | 'RSA-OAEP-256')[] = ['ECDH-ES+A256KW', 'RSA-OAEP-256'];
 const ENCRYPTION_ENCS: 'A256GCM'[] = ['A256GCM'];
 
@@ -59,6 +67,8 @@ async function loadExistingGrant(db: Database, ctx: KoaContextWithOIDC) {
         .where('kind', '=', 'Grant')
         .where(sql<string>`payload->>'accountId'`, '=', accountId)
         .where(sql<string>`payload->>'clientId'`, '=', clientId)
+        // A passport grant belongs to one authorization and its release; never reused.
+        .where(sql<boolean>`coalesce(payload->'openid'->>'scope', '') !~ '(^| )passport( |$)'`)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
         .orderBy('expires_at', 'desc')
         .limit(1)
@@ -71,26 +81,85 @@ async function loadExistingGrant(db: Database, ctx: KoaContextWithOIDC) {
   return grant;
 }
 
+/**
+ * oidc-provider's prompts, plus one rule: an authorization that asks for `passport`
+ * always shows the consent page and produces a new release. A remembered consent
+ * covers the standard scopes only.
+ */
+function interactionPolicyWithPassport() {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  policy.get('consent')!.checks.add(
+    new Check('passport_release', 'every passport request is consented to and produces a new release', 'consent_required', (ctx) =>
+      ctx.oidc.requestParamOIDCScopes.has('passport') && !(ctx.oidc.result?.consent as { releaseId?: string } | undefined)?.releaseId
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return policy;
+}
+
 export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
-  const { config, db, views, logger, metrics } = deps;
+  const { config, db, views, logger, metrics, releases, statements, clientCache } = deps;
   const accounts = accountRepository(db);
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/' };
 
   const configuration: Configuration = {
-    adapter: adapterFactory(db),
+    adapter: adapterFactory(db, statements, clientCache),
     clients: firstPartyClients(config.issuer),
-    async findAccount(_ctx, sub) {
+    async findAccount(_ctx, sub, token) {
       const account = await accounts.findById(sub);
       if (!account) return undefined;
       return {
         accountId: account.id,
-        async claims() {
+        async claims(_use, scope) {
           // Email ownership is not verified yet, and we say so.
-          return { sub: account.id, email: account.email, email_verified: false };
+          const claims: Record<string, unknown> = { sub: account.id, email: account.email, email_verified: false };
+          if (scope.split(' ').includes('passport')) {
+            const jwe = await releases.claimFor((token as { grantId?: string } | undefined)?.grantId);
+            if (jwe) claims.passport = jwe;
+          }
+          return claims as { sub: string };
         },
       };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], passport: ['passport'] },
+    // Scope claims go in the ID token too: the release reaches an RP that reads only the ID token.
+    conformIdTokenClaims: false,
+    extraClientMetadata: {
+      properties: ['passport_scope', 'passport_release_alg'],
+      validator(_ctx, key, _value, metadata) {
+        if (key !== 'passport_release_alg') return;
+        try {
+          Object.assign(metadata, checkPassportClient(metadata as never));
+        } catch (error) {
+          if (error instanceof PassportClientError) throw new errors.InvalidClientMetadata(error.message);
+          throw error;
+        }
+      },
+    },
+    extraParams: {
+      async passport_scope(ctx, value, client) {
+        const scopes = String(ctx.oidc.params?.scope ?? '');
+        if (!asksForPassport(scopes)) {
+          if (value !== undefined) throw new errors.InvalidRequest('passport_scope needs the passport scope');
+          return;
+        }
+        const metadata = client.metadata() as { passport_release_alg?: string; passport_scope?: unknown };
+        if (!metadata.passport_release_alg) {
+          throw new errors.InvalidScope('this client is not registered for the passport scope (it has no encryption key)', 'passport');
+        }
+        if (!ctx.oidc.params?.nonce) throw new errors.InvalidRequest('nonce is required with the passport scope');
+        const text = typeof value === 'string' ? value : metadata.passport_scope !== undefined ? JSON.stringify(metadata.passport_scope) : undefined;
+        if (text === undefined) throw new errors.InvalidRequest('passport_scope is required with the passport scope');
+        try {
+          parsePassportScope(text);
+        } catch (error) {
+          if (error instanceof PassportScopeError) throw new errors.InvalidRequest(`passport_scope is malformed: ${error.message}`);
+          throw error;
+        }
+      },
+    },
     scopes: [...SCOPES],
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -107,11 +176,15 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     cookies: { keys: config.cookieKeys, long: cookie, short: cookie },
     jwks: { keys: jwks as never },
     ttl: { ...TTL },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithPassport() },
     discovery: {
       ui_locales_supported: ['en', 'ar'],
       claim_types_supported: ['normal'],
       service_documentation: `${config.issuer}/`,
+      passport_scope_parameter_supported: true,
+      passport_element_types_supported: ELEMENT_TYPES,
+      passport_release_alg_values_supported: [...RELEASE_ALGS],
+      passport_release_enc_values_supported: [RELEASE_ENC],
     },
     enabledJWA: {
       idTokenSigningAlgValues: [...SIGNING_ALGS],

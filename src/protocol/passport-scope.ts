@@ -131,11 +131,15 @@ export function parsePassportScope(text: string): PassportScope {
   return normalizePassportScope(value);
 }
 
-/** The fields of `type` that a requirement lets leave (all the type's fields when none are named). */
+/**
+ * The fields of `type` that a requirement lets leave: the named `fields` (all the
+ * type's fields when none are named), and with `native_names` the native-script
+ * form of each name among them (given_name → given_name_native).
+ */
 export function requestedFields(requirement: PassportRequirement, type: ElementType): string[] {
   const spec = elementSpec(type);
-  const names = spec.fields
-    .filter((f) => requirement.native_names || !f.native)
-    .map((f) => f.name as string);
-  return requirement.fields ? names.filter((n) => requirement.fields!.includes(n)) : names;
+  const base = spec.fields.filter((f) => !f.native && (!requirement.fields || requirement.fields.includes(f.name)));
+  const wanted = new Set<string>(base.map((f) => f.name));
+  if (requirement.native_names) for (const f of base) wanted.add(`${f.name}_native`);
+  return spec.fields.map((f) => f.name as string).filter((name) => wanted.has(name));
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { adapterFactory, removeExpired } from '../../src/oidc/adapter.js';
+import { adapterFactory, ClientCache, removeExpired } from '../../src/oidc/adapter.js';
 import { ensureSigningKeys, listSigningKeys, loadSigningJwks, removeExpiredKeys, rotateSigningKeys, RETIRED_KEY_RETENTION_SECONDS } from '../../src/oidc/keys.js';
 import { Throttle } from '../../src/accounts/throttle.js';
 import { engines, testDatabase, type TestDatabase } from '../helpers/db.js';
@@ -20,7 +20,7 @@ describe.each(engines())('storage (%s)', (engine) => {
   });
 
   describe('the oidc-provider adapter', () => {
-    const adapter = (name: string) => adapterFactory(database.db)(name);
+    const adapter = (name: string) => adapterFactory(database.db, database.statements, new ClientCache())(name);
 
     it('stores, finds, consumes and destroys', async () => {
       const codes = adapter('AuthorizationCode');

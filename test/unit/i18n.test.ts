@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { I18N_KEYS } from '../../src/protocol/index.js';
 import { ar } from '../../src/i18n/ar.js';
 import { en } from '../../src/i18n/en.js';
 import {
@@ -41,6 +42,26 @@ describe('catalogs', () => {
       'session_expired',
     ]) {
       expect(hasMessage(`error.${code}`)).toBe(true);
+    }
+  });
+
+  it('names every element type, field, scan slot and gender value of the protocol', () => {
+    const missing = I18N_KEYS.filter((key) => !hasMessage(key));
+    expect(missing).toEqual([]);
+    expect(t('en', 'element.driver_license')).toBe('Driver’s license');
+    expect(t('ar', 'slot.front_side')).toBe('الوجه الأمامي');
+  });
+
+  it('has the vault page’s messages in both languages, with a plain warning about losing the passphrase and code', () => {
+    const vaultKeys = Object.keys(en).filter((key) => key.startsWith('vault.'));
+    expect(vaultKeys.length).toBeGreaterThan(100);
+    expect(t('en', 'vault.setup.rule_loss')).toMatch(/lose both your passphrase and your recovery code.*lost for good/);
+    expect(t('en', 'vault.unlock.unsafe')).toMatch(/passphrase was not used/);
+    // The recovery file is plain text with line breaks in both languages.
+    for (const locale of LOCALES) {
+      const text = t(locale, 'vault.recovery.file_text');
+      expect(text).toContain('{code}');
+      expect(text.split('\n').length).toBeGreaterThan(4);
     }
   });
 

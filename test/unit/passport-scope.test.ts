@@ -53,7 +53,8 @@ describe('passport_scope', () => {
 
   it('lists the fields that may leave', () => {
     const [personal] = parsePassportScope(JSON.stringify(DESIGN_EXAMPLE)).data;
-    expect(requestedFields(personal!, 'personal_details')).toEqual(['given_name', 'family_name', 'birthdate']);
+    // native_names adds the native form of each requested name.
+    expect(requestedFields(personal!, 'personal_details')).toEqual(['given_name', 'family_name', 'given_name_native', 'family_name_native', 'birthdate']);
     const all = parsePassportScope('{"v":1,"data":["personal_details"]}').data[0]!;
     expect(requestedFields(all, 'personal_details')).not.toContain('given_name_native');
     expect(requestedFields(all, 'personal_details')).toContain('nationality');

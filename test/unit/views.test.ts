@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import Koa, { type Context } from 'koa';
-import { MANIFEST_PATH, createViews, type TemplateName, type Views } from '../../src/http/views.js';
+import { MANIFEST_PATH, catalogSubset, createViews, jsonForScript, type TemplateName, type Views } from '../../src/http/views.js';
 import { ROOT } from '../../src/paths.js';
 
 interface FakeRequest {
@@ -333,6 +333,43 @@ describe('error, not-found, logout, logged-out', () => {
   });
 });
 
+describe('account (the vault page)', () => {
+  const data = { email: 'holder@example.com', csrf: 'tok"en' };
+  const dataBlock = (html: string) => /<script type="application\/json" id="vault-i18n">([^<]*)<\/script>/.exec(html)?.[1];
+
+  it('loads the vault bundle with SRI on this page only, after the shared one', async () => {
+    const manifest = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8'));
+    const { html } = await renderPage(views, 'account', data);
+    const vault = `<script type="module" src="/static/build/vault.js" integrity="${manifest['vault.js'].integrity}" crossorigin="anonymous"></script>`;
+    expect(html).toContain(vault);
+    expect(html.indexOf(vault)).toBeGreaterThan(html.indexOf('/static/build/app.js'));
+    expect(html).toContain('<div id="vault-app" class="vault-app" data-csrf="tok&quot;en" data-email="holder@example.com">');
+    const { html: home } = await renderPage(views, 'home', { issuer: 'x' });
+    expect(home).not.toContain('vault.js');
+    expect(home).not.toContain('vault-i18n');
+  });
+
+  it('carries the locale’s vault messages in a JSON data block, the only script without src', async () => {
+    const { html } = await renderPage(views, 'account', data, { url: '/account?lang=ar' });
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toEqual(['<script type="application/json" id="vault-i18n">']);
+    const messages = JSON.parse(dataBlock(html)!);
+    expect(messages['vault.unlock.heading']).toBe('افتح خزنتك');
+    expect(messages['element.passport']).toBe('جواز السفر');
+    expect(messages['field.document_number']).toBe('رقم المستند');
+    expect(messages['vault.rollback']).toContain('{served}');
+    // Only what the page needs: no sign-in or consent strings.
+    expect(Object.keys(messages).every((k) => /^(vault|element|field|slot|gender)\./.test(k))).toBe(true);
+    expect(messages).toEqual(catalogSubset('ar', ['vault.', 'element.', 'field.', 'slot.', 'gender.']));
+  });
+
+  it('escapes the data block so no value can end the script element', () => {
+    const text = jsonForScript({ a: '</script><script>alert(1)</script>', b: '<!-- & -->', c: '\u2028' });
+    expect(text).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(text)).toEqual({ a: '</script><script>alert(1)</script>', b: '<!-- & -->', c: '\u2028' });
+  });
+});
+
 describe('every template in both languages', () => {
   const samples: Record<TemplateName, Record<string, unknown>> = {
     login: { uid: 'u', csrf: 'c', client: { name: 'A' } },
@@ -344,6 +381,7 @@ describe('every template in both languages', () => {
     'logged-out': {},
     home: { issuer: 'http://localhost' },
     account: { email: 'e@x', csrf: 'c' },
+    'consent-passport': { uid: 'u', csrf: 'c', email: 'e@x', client: { name: 'A' }, scopes: [], release: {} },
   };
   for (const [template, data] of Object.entries(samples) as [TemplateName, Record<string, unknown>][]) {
     for (const lang of ['en', 'ar']) {

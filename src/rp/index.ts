@@ -1,0 +1,78 @@
+/**
+ * wathiqa/rp: the relying-party SDK (DESIGN 5.4). Turns the `passport` claim
+ * into checked, typed data, fetches and decrypts the scans it names, and maps
+ * it to OIDC4IA `verified_claims`. See docs/rp-sdk.md.
+ *
+ * Runs wherever WebCrypto and fetch exist (Node ≥ 20, Deno, Bun, workers):
+ * imports only jose, zod and the isomorphic protocol module.
+ */
+import type { ElementType } from '../protocol/index.js';
+import type { Release, ReleasedElementOf } from './payload.js';
+
+export {
+  ReleaseAudienceMismatchError,
+  ReleaseDecryptionError,
+  ReleaseError,
+  ReleaseFromFutureError,
+  ReleaseHeaderError,
+  ReleaseIncompleteError,
+  ReleaseIssuerMismatchError,
+  ReleaseMalformedError,
+  ReleaseNonceMismatchError,
+  ReleaseNotRequestedError,
+  ReleaseReplayedError,
+  ReleaseSubjectMismatchError,
+  ReleaseTooOldError,
+  ScanFetchError,
+  ScanIntegrityError,
+  ScanNotFoundError,
+  type ReleaseErrorCode,
+  type ReleaseIssue,
+} from './errors.js';
+export {
+  loadReleaseKeys,
+  RELEASE_ALGS,
+  RELEASE_CTY,
+  RELEASE_ENC,
+  type KeyEntry,
+  type PrivateKeyInput,
+  type ReleaseAlg,
+  type ReleaseKey,
+  type ReleaseKeyring,
+  type ReleaseKeysInput,
+} from './keys.js';
+export {
+  MAX_RELEASE_ELEMENTS,
+  type Release,
+  type ReleasedElement,
+  type ReleasedElementOf,
+  type ReleasedFile,
+  type ReleasedFiles,
+} from './payload.js';
+export { MAX_RELEASE_JWE_LENGTH, memoryJtiStore, openRelease, type OpenReleaseOptions, type SeenJti } from './release.js';
+export { checkAnswersScope } from './scope.js';
+export { fetchScan, scansOf, scanUrl, type FetchScanOptions, type Scan } from './files.js';
+export {
+  DOCUMENT_TYPES,
+  SELF_ASSERTED_TRUST_FRAMEWORK,
+  toVerifiedClaims,
+  type DocumentEvidence,
+  type VerifiedClaims,
+  type VerifiedClaimsAddress,
+  type VerifiedClaimsClaims,
+} from './verified-claims.js';
+export {
+  parsePassportScope,
+  PassportScopeError,
+  type ElementData,
+  type ElementType,
+  type PassportRequirement,
+  type PassportScope,
+  type ScanMediaType,
+  type SlotName,
+} from '../protocol/index.js';
+
+/** The release's element of one of `types` (the first found), typed by its type. */
+export function findElement<T extends ElementType>(release: Release, ...types: T[]): { [K in T]: ReleasedElementOf<K> }[T] | undefined {
+  return release.elements.find((element) => (types as ElementType[]).includes(element.type)) as { [K in T]: ReleasedElementOf<K> }[T] | undefined;
+}

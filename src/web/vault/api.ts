@@ -1,0 +1,159 @@
+/**
+ * The vault API as the page sees it: ciphertext in, ciphertext out. Every
+ * non-GET request carries the page's CSRF token. Errors become ApiError with the
+ * server's `{error, error_description}` (descriptions are for logs and tests, the
+ * page shows its own translated messages).
+ */
+import type { ElementType, KdfParams, ScanMediaType } from '../../protocol/index.js';
+
+export interface FileMeta {
+  id: string;
+  media_type: ScanMediaType;
+  wrapped_key: string;
+  /** Ciphertext bytes stored. */
+  size: number;
+}
+
+export interface ElementRecord {
+  id: string;
+  type: ElementType;
+  version: number;
+  wrapped_key: string;
+  ciphertext: string;
+  updated_at: string;
+  files: FileMeta[];
+}
+
+export interface VaultRecord {
+  vault_id: string;
+  version: number;
+  /** Untrusted: checked against the floor by the protocol before any derivation. */
+  kdf: unknown;
+  wrapped_mk: string;
+  recovery_wrapped_mk: string;
+  elements: ElementRecord[];
+  usage: { elements: number; bytes: number };
+  quota: { elements: number; bytes: number };
+}
+
+export interface DownloadedFile {
+  ciphertext: Uint8Array<ArrayBuffer>;
+  wrappedKey: string;
+  mediaType: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly description: string,
+  ) {
+    super(`${status} ${code}`);
+    this.name = 'ApiError';
+  }
+}
+
+/** The request never reached the server or its answer was cut off. */
+export class NetworkError extends Error {
+  constructor() {
+    super('network error');
+    this.name = 'NetworkError';
+  }
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export class VaultApi {
+  constructor(
+    private readonly csrf: string,
+    private readonly fetchImpl: Fetch = (input, init) => fetch(input, init),
+    private readonly base = '/api/vault',
+  ) {}
+
+  private async send(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('Accept', 'application/json');
+    if (init.method && init.method !== 'GET') headers.set('X-CSRF-Token', this.csrf);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.base}${path}`, { ...init, headers, credentials: 'same-origin', cache: 'no-store' });
+    } catch {
+      throw new NetworkError();
+    }
+    if (!response.ok) {
+      let code = 'server_error';
+      let description = '';
+      try {
+        const body = (await response.json()) as { error?: unknown; error_description?: unknown };
+        if (typeof body.error === 'string') code = body.error;
+        if (typeof body.error_description === 'string') description = body.error_description;
+      } catch {
+        // not JSON: keep the generic code
+      }
+      throw new ApiError(response.status, code, description);
+    }
+    return response;
+  }
+
+  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await this.send(path, init);
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new NetworkError();
+    }
+  }
+
+  private jsonBody(method: string, body: unknown): RequestInit {
+    return { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  }
+
+  async read(): Promise<VaultRecord | null> {
+    const { vault } = await this.json<{ vault: VaultRecord | null }>('');
+    return vault;
+  }
+
+  setUp(input: { vault_id: string; kdf: KdfParams; wrapped_mk: string; recovery_wrapped_mk: string }) {
+    return this.json<{ vault_version: number }>('', this.jsonBody('POST', input));
+  }
+
+  rewrap(input: { kdf: KdfParams; wrapped_mk: string; recovery_wrapped_mk?: string; vault_version: number }) {
+    return this.json<{ vault_version: number }>('/key', this.jsonBody('PUT', input));
+  }
+
+  putElement(id: string, input: { type: ElementType; version: number; wrapped_key: string; ciphertext: string; file_ids: string[] }) {
+    return this.json<{ id: string; version: number; vault_version: number }>(`/elements/${encodeURIComponent(id)}`, this.jsonBody('PUT', input));
+  }
+
+  deleteElement(id: string, version: number) {
+    return this.json<{ vault_version: number }>(`/elements/${encodeURIComponent(id)}?version=${version}`, { method: 'DELETE' });
+  }
+
+  uploadFile(meta: { id: string; media_type: ScanMediaType; wrapped_key: string }, ciphertext: Uint8Array<ArrayBuffer>) {
+    const query = new URLSearchParams({ id: meta.id, media_type: meta.media_type, wrapped_key: meta.wrapped_key });
+    return this.json<{ id: string; size: number; vault_version: number }>(`/files?${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: ciphertext,
+    });
+  }
+
+  deleteFile(id: string) {
+    return this.json<{ vault_version: number }>(`/files/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  async downloadFile(id: string): Promise<DownloadedFile> {
+    const response = await this.send(`/files/${encodeURIComponent(id)}`);
+    let buffer: ArrayBuffer;
+    try {
+      buffer = await response.arrayBuffer();
+    } catch {
+      throw new NetworkError();
+    }
+    return {
+      ciphertext: new Uint8Array(buffer),
+      wrappedKey: response.headers.get('X-Wrapped-Key') ?? '',
+      mediaType: response.headers.get('X-Media-Type') ?? '',
+    };
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The vault page's controller: which screen shows, what the page holds while
+ * unlocked, and what locking forgets. Screens (ui/*.ts) build their DOM and
+ * call back into it.
+ *
+ * Held in memory only while unlocked: MK (KeyBox), the decrypted elements
+ * (`opened`) and blob: URLs of decrypted scans (BlobUrls). Nothing secret is
+ * written to any storage; localStorage holds only the highest vault version seen.
+ */
+import { openElement, type ElementContent, type ElementType } from '../../protocol/index.js';
+import { ApiError, NetworkError, VaultApi, type ElementRecord, type VaultRecord } from './api.js';
+import { focusQuietly, h, replace } from './dom.js';
+import { IDLE_LOCK_MS, IdleTimer } from './idle.js';
+import type { Translator, Vars } from './i18n.js';
+import { observeVersion, type VersionStore } from './rollback.js';
+import { BlobUrls, KeyBox, LockedError } from './session.js';
+import { messageBox } from './ui/common.js';
+
+export interface OpenedElement {
+  record: ElementRecord;
+  /** Undefined when the element could not be decrypted or validated. */
+  content?: ElementContent<ElementType>;
+}
+
+export interface Notice {
+  kind: 'status' | 'alert';
+  text: string;
+}
+
+export type ScreenName = 'loading' | 'setup' | 'recovery-code' | 'unlock' | 'recover' | 'new-passphrase' | 'documents' | 'editor' | 'change-passphrase' | 'new-code' | 'error';
+
+export interface Screens {
+  setup(app: VaultApp): HTMLElement;
+  unlock(app: VaultApp): HTMLElement;
+  documents(app: VaultApp): HTMLElement;
+}
+
+export interface AppOptions {
+  root: HTMLElement;
+  tr: Translator;
+  api: VaultApi;
+  email: string;
+  screens: Screens;
+  storage?: VersionStore;
+  idleMs?: number;
+}
+
+export class VaultApp {
+  readonly tr: Translator;
+  readonly api: VaultApi;
+  readonly email: string;
+  readonly keys = new KeyBox();
+  readonly blobs = new BlobUrls();
+  /** The last vault record the server sent (ciphertext and metadata only). */
+  vault: VaultRecord | null = null;
+  opened: OpenedElement[] = [];
+  /** Shown at the top of the next screen. */
+  notice: Notice | undefined;
+  readonly idle: IdleTimer;
+  private readonly root: HTMLElement;
+  private readonly banner = messageBox('danger');
+  private readonly view: HTMLElement;
+  private readonly screens: Screens;
+  private readonly storage: VersionStore | undefined;
+  screen: ScreenName = 'loading';
+  /** Cleanups of the current screen (pending scan bytes), run when the vault locks. */
+  private readonly forgetHooks = new Set<() => void>();
+
+  constructor(options: AppOptions) {
+    this.tr = options.tr;
+    this.api = options.api;
+    this.email = options.email;
+    this.root = options.root;
+    this.screens = options.screens;
+    this.storage = options.storage;
+    this.view = h('div', { class: 'vault-view' });
+    replace(this.root, this.banner.el, this.view);
+    this.idle = new IdleTimer({
+      timeoutMs: options.idleMs ?? IDLE_LOCK_MS,
+      target: document,
+      onIdle: () => this.lock('idle'),
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.idle.check();
+    });
+    // Leaving the page (or entering the back/forward cache) locks: a page restored
+    // from that cache must not show decrypted documents without a key.
+    window.addEventListener('pagehide', () => {
+      if (this.keys.unlocked) this.lock('button');
+    });
+  }
+
+  t = (key: string, vars?: Vars): string => this.tr.t(key, vars);
+
+  /** Replaces the current screen and moves focus to its heading (or `focus`). */
+  show(name: ScreenName, node: HTMLElement, focus?: HTMLElement | null): void {
+    this.screen = name;
+    this.view.dataset.screen = name;
+    replace(this.view, node);
+    focusQuietly(focus ?? node.querySelector<HTMLElement>('.vault-heading'));
+  }
+
+  /** The notice for the next screen, once. */
+  takeNotice(): Notice | undefined {
+    const notice = this.notice;
+    this.notice = undefined;
+    return notice;
+  }
+
+  /** A rendered notice (status or alert) for the top of a screen, or nothing. */
+  noticeBox(): HTMLElement | null {
+    const notice = this.takeNotice();
+    if (!notice) return null;
+    const box = messageBox(notice.kind);
+    box.show(notice.text);
+    return box.el;
+  }
+
+  async start(): Promise<void> {
+    this.show('loading', h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
+    try {
+      const vault = await this.refresh();
+      if (!vault) this.show('setup', this.screens.setup(this));
+      else this.show('unlock', this.screens.unlock(this));
+    } catch (err) {
+      this.fatal(err);
+    }
+  }
+
+  /** A page that cannot go on: says why, offers the way forward. */
+  fatal(err: unknown): void {
+    const box = messageBox('alert');
+    const signIn = err instanceof ApiError && err.status === 401;
+    box.show(signIn ? this.t('vault.signed_out') : this.errorText(err, 'vault.load_failed'), signIn ? h('p', null, h('a', { href: '/account/login' }, this.t('vault.sign_in_again'))) : undefined);
+    this.show('error', h('section', null, box.el), box.el);
+  }
+
+  /** Fetches the vault, checks its version against the highest seen, and keeps it. */
+  async refresh(): Promise<VaultRecord | null> {
+    const vault = await this.api.read();
+    this.vault = vault;
+    if (vault) this.observeVersion(vault.vault_id, vault.version);
+    return vault;
+  }
+
+  /** Records a vault version the server reported; warns (and keeps warning) on a rollback. */
+  observeVersion(vaultId: string, version: number): void {
+    const check = observeVersion(this.storage, vaultId, version);
+    if (check.rolledBack) this.banner.show(this.t('vault.rollback', { served: version, seen: check.seen }));
+  }
+
+  /** Decrypts every element with MK; an element that fails is kept, marked unreadable. */
+  decryptAll(): void {
+    const mk = this.keys.use();
+    this.opened = (this.vault?.elements ?? []).map((record) => {
+      try {
+        const content = openElement(mk, { wrappedKey: record.wrapped_key, ciphertext: record.ciphertext }, { id: record.id, type: record.type, version: record.version });
+        return { record, content };
+      } catch {
+        // VaultIntegrityError (altered, moved) or ElementDataError: the card says so; nothing is logged.
+        return { record };
+      }
+    });
+  }
+
+  /** After unlock, recovery or set-up: hold MK, watch for idleness, show the documents. */
+  unlocked(mk: Uint8Array<ArrayBuffer>, notice?: Notice, options: { watchIdle?: boolean } = {}): void {
+    this.keys.hold(mk);
+    if (options.watchIdle !== false) this.idle.start();
+    this.notice = notice;
+    this.decryptAll();
+    this.showDocuments();
+  }
+
+  showDocuments(): void {
+    // Previews and thumbnails of the screen being left are not needed any more.
+    this.blobs.revokeAll();
+    this.show('documents', this.screens.documents(this));
+  }
+
+  /** Re-reads the vault after a write (or a conflict) and shows the documents with a notice. */
+  async reloadDocuments(notice?: Notice): Promise<void> {
+    try {
+      await this.refresh();
+      if (!this.keys.unlocked) return;
+      this.notice = notice;
+      this.decryptAll();
+      this.showDocuments();
+    } catch (err) {
+      this.fatal(err);
+    }
+  }
+
+  /** Registers a cleanup to run when the key is dropped; returns its removal. */
+  onForget(hook: () => void): () => void {
+    this.forgetHooks.add(hook);
+    return () => this.forgetHooks.delete(hook);
+  }
+
+  /** Drops the key and everything decrypted. */
+  forget(): void {
+    for (const hook of this.forgetHooks) hook();
+    this.forgetHooks.clear();
+    this.idle.stop();
+    this.keys.drop();
+    this.blobs.revokeAll();
+    this.opened = [];
+  }
+
+  lock(reason: 'button' | 'idle'): void {
+    this.forget();
+    this.notice = { kind: 'status', text: this.t(reason === 'idle' ? 'vault.locked_idle' : 'vault.locked', { minutes: Math.round(IDLE_LOCK_MS / 60000) }) };
+    // The screen (and with it every decrypted value in the DOM) is replaced.
+    this.show('unlock', this.screens.unlock(this));
+  }
+
+  /** The translated message for an error from the API or the page. */
+  errorText(err: unknown, fallback = 'vault.error.generic'): string {
+    if (err instanceof NetworkError) return this.t('vault.network_error');
+    if (err instanceof LockedError) return this.t('vault.locked');
+    if (err instanceof ApiError) {
+      if (err.status === 401) return this.t('vault.signed_out');
+      if (err.code === 'csrf') return this.t('vault.session_changed');
+      if (err.code === 'quota_exceeded') return this.t('vault.quota_exceeded');
+      if (err.status === 409) return this.t('vault.conflict');
+      if (err.status === 413) return this.t('vault.scan.too_large');
+      if (err.status === 429) return this.t('vault.too_many_requests');
+    }
+    return this.t(fallback);
+  }
+}

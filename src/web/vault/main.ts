@@ -1,0 +1,40 @@
+/**
+ * The vault bundle (public/build/vault.js), loaded only on /account. It reads
+ * its strings from the page's JSON data block and the CSRF token from the
+ * container's data attribute, then runs the vault screens. Nothing here is
+ * logged: no passphrase, code, key or value ever reaches the console.
+ */
+import { VaultApi } from './api.js';
+import { VaultApp } from './app.js';
+import { createTranslator, readMessages } from './i18n.js';
+import type { VersionStore } from './rollback.js';
+import { documentsScreen } from './ui/documents.js';
+import { setupScreen } from './ui/setup.js';
+import { unlockScreen } from './ui/unlock.js';
+
+function versionStore(): VersionStore | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined; // storage blocked: the rollback check is best effort
+  }
+}
+
+function start(): void {
+  const root = document.getElementById('vault-app');
+  if (!root) return;
+  const html = document.documentElement;
+  const tr = createTranslator(readMessages(document), html.lang || 'en', html.dir === 'rtl' ? 'rtl' : 'ltr');
+  const app = new VaultApp({
+    root,
+    tr,
+    api: new VaultApi(root.dataset.csrf ?? ''),
+    email: root.dataset.email ?? '',
+    screens: { setup: setupScreen, unlock: unlockScreen, documents: documentsScreen },
+    storage: versionStore(),
+  });
+  void app.start();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();

@@ -1,0 +1,41 @@
+/**
+ * Rollback detection (DESIGN 2): the highest vault version this browser has seen,
+ * per vault id, in localStorage. A version is not a secret. A server that serves
+ * a lower one has rolled the vault back (or dropped writes): the page warns.
+ */
+
+export interface VersionStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+export const versionKey = (vaultId: string) => `wathiqa.vault.${vaultId}.version`;
+
+export function seenVersion(store: VersionStore | undefined, vaultId: string): number {
+  try {
+    const value = Number(store?.getItem(versionKey(vaultId)));
+    return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  } catch {
+    return 0; // storage disabled: nothing to compare with
+  }
+}
+
+export interface VersionCheck {
+  rolledBack: boolean;
+  /** The highest version seen before this one. */
+  seen: number;
+}
+
+/** Compares a version the server served with the highest seen, and remembers it if higher. */
+export function observeVersion(store: VersionStore | undefined, vaultId: string, version: number): VersionCheck {
+  const seen = seenVersion(store, vaultId);
+  if (version < seen) return { rolledBack: true, seen };
+  if (version > seen) {
+    try {
+      store?.setItem(versionKey(vaultId), String(version));
+    } catch {
+      // storage full or disabled: the check is best effort
+    }
+  }
+  return { rolledBack: false, seen };
+}

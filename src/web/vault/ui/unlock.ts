@@ -1,0 +1,181 @@
+/** Unlock with the passphrase; or recover with the recovery code and choose a new passphrase. */
+import { KdfPolicyError, RecoveryCodeError, recoverVault, rewrapMasterKey, unlockVault, VaultIntegrityError } from '../../../protocol/index.js';
+import { ApiError } from '../api.js';
+import type { VaultApp } from '../app.js';
+import { h } from '../dom.js';
+import { busy, field, messageBox, passphraseInput, screenHeading } from './common.js';
+import { newPassphraseFields } from './passphrase.js';
+
+/** The alarming message for parameters below the floor: the passphrase was not used. */
+function unsafeParameters(app: VaultApp): HTMLElement {
+  const box = messageBox('danger');
+  box.show(app.t('vault.unlock.unsafe'));
+  box.el.classList.add('vault-unsafe');
+  return box.el;
+}
+
+export function unlockScreen(app: VaultApp): HTMLElement {
+  const { t } = app;
+  const alert = messageBox('alert');
+  const passphrase = field({ label: t('vault.passphrase'), control: passphraseInput('current-password') });
+  passphrase.control.addEventListener('input', () => {
+    passphrase.setError();
+    alert.clear();
+  });
+  const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.unlock.submit'));
+  const form = h('form', { class: 'stack', novalidate: true }, passphrase.wrap, h('div', { class: 'actions' }, submit));
+  const section = h('section', { class: 'vault-screen vault-unlock' });
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    alert.clear();
+    section.querySelector('.vault-unsafe')?.remove();
+    const value = passphrase.control.value;
+    if (value === '') {
+      passphrase.setError(t('vault.passphrase_empty'));
+      passphrase.control.focus();
+      return;
+    }
+    void busy(submit, t('vault.unlocking'), async () => {
+      try {
+        // The freshest key material: the passphrase may have changed on another device.
+        const vault = (await app.refresh()) ?? undefined;
+        if (!vault) return void (await app.start());
+        const mk = await unlockVault({ passphrase: value, vaultId: vault.vault_id, kdf: vault.kdf, wrappedMk: vault.wrapped_mk });
+        passphrase.control.value = '';
+        app.unlocked(mk);
+      } catch (err) {
+        if (err instanceof KdfPolicyError) {
+          passphrase.control.value = '';
+          alert.el.after(unsafeParameters(app));
+          return;
+        }
+        if (err instanceof VaultIntegrityError) {
+          passphrase.control.setAttribute('aria-invalid', 'true');
+          alert.show(t('vault.unlock.failed'));
+          passphrase.control.select();
+          return;
+        }
+        alert.show(app.errorText(err));
+      }
+    });
+  });
+
+  const forgot = h('button', { type: 'button', class: 'link-button' }, t('vault.unlock.forgot'));
+  forgot.addEventListener('click', () => app.show('recover', recoverScreen(app)));
+
+  section.append(
+    screenHeading(t('vault.unlock.heading')),
+    ...[app.noticeBox()].filter((n): n is HTMLElement => n !== null),
+    h('p', { class: 'lead' }, t('vault.unlock.intro')),
+    alert.el,
+    form,
+    h('p', { class: 'switch-flow' }, forgot),
+  );
+  return section;
+}
+
+export function recoverScreen(app: VaultApp): HTMLElement {
+  const { t } = app;
+  const alert = messageBox('alert');
+  const code = field({
+    label: t('vault.recover.code'),
+    control: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'characters', dir: 'ltr', maxlength: 80, class: 'code-input' }),
+    hint: t('vault.recover.code_hint'),
+  });
+  code.control.addEventListener('input', () => code.setError());
+  const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.recover.submit'));
+  const back = h('button', { type: 'button', class: 'link-button' }, t('vault.recover.back'));
+  back.addEventListener('click', () => app.show('unlock', unlockScreen(app)));
+  const form = h('form', { class: 'stack', novalidate: true }, code.wrap, h('div', { class: 'actions' }, submit));
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    alert.clear();
+    const vault = app.vault;
+    if (!vault) return;
+    try {
+      // No Argon2 here: 128 random bits need no stretching; typos are caught before any derivation.
+      const mk = recoverVault({ recoveryCode: code.control.value, vaultId: vault.vault_id, recoveryWrappedMk: vault.recovery_wrapped_mk });
+      code.control.value = '';
+      app.keys.hold(mk);
+      app.idle.start();
+      app.show('new-passphrase', newPassphraseScreen(app, mk));
+    } catch (err) {
+      const message = err instanceof RecoveryCodeError ? t('vault.recover.typo') : err instanceof VaultIntegrityError ? t('vault.recover.wrong') : app.errorText(err);
+      code.control.setAttribute('aria-invalid', 'true');
+      alert.show(message);
+      code.control.focus();
+    }
+  });
+
+  return h(
+    'section',
+    { class: 'vault-screen vault-recover' },
+    screenHeading(t('vault.recover.heading')),
+    h('p', { class: 'lead' }, t('vault.recover.intro')),
+    alert.el,
+    form,
+    h('p', { class: 'switch-flow' }, back),
+  );
+}
+
+/** After a recovery: a new passphrase re-wraps MK; elements and files stay as they are. */
+function newPassphraseScreen(app: VaultApp, mk: Uint8Array<ArrayBuffer>): HTMLElement {
+  const { t } = app;
+  const alert = messageBox('alert');
+  const passphrase = newPassphraseFields(app, 'vault.passphrase_new');
+  const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.recover.save'));
+  const cancel = h('button', { type: 'button', class: 'link-button' }, t('vault.cancel'));
+  cancel.addEventListener('click', () => app.lock('button'));
+  const form = h('form', { class: 'stack', novalidate: true }, ...passphrase.nodes, h('div', { class: 'actions' }, submit));
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    alert.clear();
+    const chosen = passphrase.validate();
+    if (chosen === undefined) return;
+    void busy(submit, t('vault.deriving'), async () => {
+      try {
+        await saveNewPassphrase(app, app.keys.use(), chosen);
+        passphrase.clear();
+        app.unlocked(mk, { kind: 'status', text: t('vault.recover.done') });
+      } catch (err) {
+        alert.show(app.errorText(err));
+      }
+    });
+  });
+
+  return h(
+    'section',
+    { class: 'vault-screen vault-new-passphrase' },
+    screenHeading(t('vault.recover.new_heading')),
+    h('p', { class: 'lead' }, t('vault.recover.new_intro')),
+    alert.el,
+    form,
+    h('p', { class: 'switch-flow' }, cancel),
+  );
+}
+
+/**
+ * Wraps MK under a new passphrase and stores it. The write names the vault
+ * version it read; if something else was written meanwhile, the re-wrap is still
+ * valid (it touches only the key), so it is sent once more against the new version.
+ */
+export async function saveNewPassphrase(app: VaultApp, mk: Uint8Array, passphrase: string): Promise<void> {
+  const vault = app.vault ?? (await app.refresh());
+  if (!vault) throw new Error('no vault');
+  const { kdf, wrappedMk } = await rewrapMasterKey(mk, passphrase, vault.vault_id);
+  const send = (version: number) => app.api.rewrap({ kdf, wrapped_mk: wrappedMk, vault_version: version });
+  let result: { vault_version: number };
+  try {
+    result = await send(vault.version);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 409)) throw err;
+    const fresh = await app.refresh();
+    if (!fresh) throw err;
+    result = await send(fresh.version);
+  }
+  app.observeVersion(vault.vault_id, result.vault_version);
+  await app.refresh();
+}
