@@ -12,6 +12,7 @@ import { opsRouter } from './ops/health.js';
 import { requestLog } from './ops/requests.js';
 import { vaultRouter } from './vault/routes.js';
 import { passportRouter } from './passport/routes.js';
+import { releasesRouter } from './passport/account-routes.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -31,6 +32,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const account = accountRouter(services);
   const vault = vaultRouter(services);
   const passport = passportRouter(services);
+  const sharing = releasesRouter(services);
 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
@@ -42,6 +44,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(account.routes()).use(account.allowedMethods());
   app.use(vault.routes()).use(vault.allowedMethods());
   app.use(passport.routes()).use(passport.allowedMethods());
+  app.use(sharing.routes()).use(sharing.allowedMethods());
   app.use(admin.routes()).use(admin.allowedMethods());
   // oidc-provider is a Koa app of its own; it writes the response itself.
   app.use(async (ctx, next) => {

@@ -7,7 +7,7 @@ import type { Views } from '../http/views.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
 import type { AccountService } from '../accounts/service.js';
-import { vaultCsrfScope } from '../vault/routes.js';
+import { accountCsrfScope } from './api-auth.js';
 import { sessionAccountId } from './session.js';
 
 export interface AccountRouteDeps {
@@ -35,7 +35,7 @@ export function accountRouter({ oidc, views, csrf, accounts, config }: AccountRo
     const accountId = await sessionAccountId(oidc.provider, ctx);
     const account = accountId ? await accounts.accounts.findById(accountId) : undefined;
     if (!account) return ctx.redirect('/account/login');
-    await views.render(ctx, 'account', { email: account.email, csrf: csrf.token(ctx, vaultCsrfScope(account.id)) });
+    await views.render(ctx, 'account', { email: account.email, csrf: csrf.token(ctx, accountCsrfScope(account.id)) });
   });
 
   router.get('/login', (ctx) => {

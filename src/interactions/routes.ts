@@ -14,7 +14,7 @@ import type { OidcHolder } from '../oidc/holder.js';
 import { asksForPassport, releaseKey } from '../passport/client-policy.js';
 import type { ReleaseService } from '../passport/service.js';
 import { parsePassportScope } from '../protocol/passport-scope.js';
-import { vaultCsrfScope } from '../vault/routes.js';
+import { accountCsrfScope } from '../account/api-auth.js';
 
 export interface InteractionDeps {
   oidc: OidcHolder;
@@ -142,7 +142,7 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
         jwks_uri: key ? null : (target.jwksUri ?? null),
         thumbprint: key ? await calculateJwkThumbprint(key) : null,
         passport_scope: parsePassportScope(raw),
-        vault_csrf: csrf.token(ctx, vaultCsrfScope(accountId)),
+        vault_csrf: csrf.token(ctx, accountCsrfScope(accountId)),
       },
     };
   }

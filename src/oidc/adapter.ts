@@ -16,6 +16,11 @@ const SQL = {
       uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
   findById: `select payload, consumed_at from oidc_payloads
     where kind = $1 and id = $2 and (expires_at is null or expires_at > now())`,
+  // A token and its grant in one round trip: oidc-provider reads the grant right after.
+  findTokenWithGrant: `select t.payload, t.consumed_at, g.payload as grant_payload
+    from oidc_payloads t
+    left join oidc_payloads g on g.kind = 'Grant' and g.id = t.grant_id and (g.expires_at is null or g.expires_at > now())
+    where t.kind = $1 and t.id = $2 and (t.expires_at is null or t.expires_at > now())`,
   findByUid: `select payload, consumed_at from oidc_payloads
     where kind = $1 and uid = $2 and (expires_at is null or expires_at > now())`,
   findByUserCode: `select payload, consumed_at from oidc_payloads
@@ -28,15 +33,50 @@ const SQL = {
 interface PayloadRow {
   payload: AdapterPayload;
   consumed_at: Date | null;
+  grant_payload?: AdapterPayload | null;
 }
+
+/**
+ * Grants read together with a token, handed to the Grant lookup that follows
+ * within the same request. Read once, then gone; never older than a second, and
+ * dropped when this node changes the grant.
+ */
+export class GrantPrefetch {
+  private readonly entries = new Map<string, { payload: AdapterPayload; at: number }>();
+
+  put(id: string, payload: AdapterPayload): void {
+    if (this.entries.size >= 1000) this.sweep();
+    this.entries.set(id, { payload, at: Date.now() });
+  }
+
+  take(id: string): AdapterPayload | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    this.entries.delete(id);
+    return Date.now() - entry.at < 1000 ? entry.payload : undefined;
+  }
+
+  drop(id: string): void {
+    this.entries.delete(id);
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - 1000;
+    for (const [id, entry] of this.entries) if (entry.at < cutoff) this.entries.delete(id);
+  }
+}
+
+const WITH_GRANT = new Set(['AccessToken', 'RefreshToken']);
 
 class PayloadAdapter implements Adapter {
   constructor(
     private readonly kind: string,
     private readonly statements: Statements,
+    private readonly grants: GrantPrefetch,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (this.kind === 'Grant') this.grants.drop(id);
     await this.statements.run('oidc_upsert', SQL.upsert, [
       this.kind,
       id,
@@ -54,8 +94,16 @@ class PayloadAdapter implements Adapter {
     return row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
   }
 
-  find(id: string) {
-    return this.findBy('findById', id);
+  async find(id: string) {
+    if (this.kind === 'Grant') {
+      const prefetched = this.grants.take(id);
+      if (prefetched) return prefetched;
+    }
+    if (!WITH_GRANT.has(this.kind)) return this.findBy('findById', id);
+    const [row] = await this.statements.run<PayloadRow>('oidc_find_token_grant', SQL.findTokenWithGrant, [this.kind, id]);
+    if (!row) return undefined;
+    if (row.grant_payload && row.payload.grantId) this.grants.put(row.payload.grantId, row.grant_payload);
+    return row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
   }
 
   findByUid(uid: string) {
@@ -71,41 +119,46 @@ class PayloadAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (this.kind === 'Grant') this.grants.drop(id);
     await this.statements.run('oidc_destroy', SQL.destroy, [this.kind, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    this.grants.drop(grantId);
     await this.statements.run('oidc_revoke_grant', SQL.revokeByGrantId, [this.kind, grantId]);
   }
 }
 
-/**
- * Client metadata, read on nearly every request, changes rarely: keep it for a few
- * seconds. Writes on this node clear it at once; other nodes see a change (a
- * deleted client, say) within the TTL.
- */
-export class ClientCache {
-  private readonly entries = new Map<string, { metadata: AdapterPayload; expires: number }>();
+/** A small map whose entries live `ttlMs`; for data that changes rarely and is read on every request. */
+export class TtlCache<T> {
+  private readonly entries = new Map<string, { value: T; expires: number }>();
 
   constructor(readonly ttlMs = 10_000) {}
 
-  get(id: string): AdapterPayload | undefined {
+  get(id: string): T | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    if (entry.expires > Date.now()) return entry.metadata;
+    if (entry.expires > Date.now()) return entry.value;
     this.entries.delete(id);
     return undefined;
   }
 
-  set(id: string, metadata: AdapterPayload): void {
+  set(id: string, value: T): void {
     if (this.entries.size >= 10_000) this.entries.clear();
-    this.entries.set(id, { metadata, expires: Date.now() + this.ttlMs });
+    this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
   }
 
   invalidate(id: string): void {
     this.entries.delete(id);
   }
 }
+
+/**
+ * Client metadata, read on nearly every request, changes rarely: kept for a few
+ * seconds. Writes on this node clear it at once; other nodes see a change (a
+ * deleted client, say) within the TTL.
+ */
+export class ClientCache extends TtlCache<AdapterPayload> {}
 
 /** Clients are registered by the operator (CLI, admin API) or by dynamic registration. */
 class ClientAdapter implements Adapter {
@@ -151,7 +204,8 @@ class ClientAdapter implements Adapter {
 }
 
 export function adapterFactory(db: Database, statements: Statements, clients: ClientCache): (name: string) => Adapter {
-  return (name) => (name === 'Client' ? new ClientAdapter(db, clients) : new PayloadAdapter(name, statements));
+  const grants = new GrantPrefetch();
+  return (name) => (name === 'Client' ? new ClientAdapter(db, clients) : new PayloadAdapter(name, statements, grants));
 }
 
 /** Deletes artifacts that expired more than a grace period ago; returns how many. */

@@ -7,7 +7,8 @@ import { accountRepository } from '../accounts/repository.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { adapterFactory, type ClientCache } from './adapter.js';
+import { adapterFactory, TtlCache, type ClientCache } from './adapter.js';
+import type { PublicAccount } from '../accounts/repository.js';
 import type { Statements } from '../db/statements.js';
 import { ELEMENT_TYPES } from '../protocol/elements/table.js';
 import { parsePassportScope, PassportScopeError } from '../protocol/passport-scope.js';
@@ -102,14 +103,17 @@ function interactionPolicyWithPassport() {
 export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   const { config, db, views, logger, metrics, releases, statements, clientCache } = deps;
   const accounts = accountRepository(db);
+  // Accounts never change their email, and deleting one deletes its tokens first.
+  const accountCache = new TtlCache<PublicAccount>(10_000);
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/' };
 
   const configuration: Configuration = {
     adapter: adapterFactory(db, statements, clientCache),
     clients: firstPartyClients(config.issuer),
     async findAccount(_ctx, sub, token) {
-      const account = await accounts.findById(sub);
+      const account = accountCache.get(sub) ?? (await accounts.findById(sub));
       if (!account) return undefined;
+      accountCache.set(sub, account);
       return {
         accountId: account.id,
         async claims(_use, scope) {

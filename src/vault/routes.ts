@@ -1,12 +1,11 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf.js';
 import { parse } from '../http/guard.js';
-import { unauthorized } from '../http/errors.js';
 import type { OidcHolder } from '../oidc/holder.js';
-import { sessionAccountId } from '../account/session.js';
+import { accountApiAuth } from '../account/api-auth.js';
 import type { VaultService } from './service.js';
 import { ElementDelete, ElementParams, ElementPut, FileParams, FileUpload, VaultRewrap, VaultSetup } from './schemas.js';
 
@@ -15,9 +14,6 @@ export interface VaultRouteDeps {
   vault: VaultService;
   csrf: Csrf;
 }
-
-/** The CSRF scope of the vault API: the token is bound to the browser and the account. */
-export const vaultCsrfScope = (accountId: string) => `vault|${accountId}`;
 
 const Empty = z.object({}).strict();
 
@@ -29,14 +25,7 @@ export function vaultRouter({ oidc, vault, csrf }: VaultRouteDeps): Router {
   const router = new Router({ prefix: '/api/vault' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '512kb' });
 
-  router.use(async (ctx: Context, next: Next) => {
-    ctx.set('Cache-Control', 'no-store');
-    const accountId = await sessionAccountId(oidc.provider, ctx);
-    if (!accountId) throw unauthorized('sign in first');
-    ctx.state.accountId = accountId;
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') csrf.verify(ctx, vaultCsrfScope(accountId), ctx.get('x-csrf-token'));
-    await next();
-  });
+  router.use(accountApiAuth({ oidc, csrf }));
 
   const account = (ctx: Context) => ctx.state.accountId as string;
   const jsonBody = (ctx: Context) => (ctx.request as { body?: unknown }).body;

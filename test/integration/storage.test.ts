@@ -71,6 +71,25 @@ describe.each(engines())('storage (%s)', (engine) => {
       expect(await tokens.find('live')).toBeDefined();
     });
 
+    it('reads a token and its grant in one round trip, and never serves a changed grant', async () => {
+      const make = adapterFactory(database.db, database.statements, new ClientCache());
+      const [tokens, grants] = [make('AccessToken'), make('Grant')];
+      await grants.upsert('g1', { accountId: 'a1', clientId: 'c1' }, 60);
+      await tokens.upsert('t1', { grantId: 'g1' }, 60);
+      expect(await tokens.find('t1')).toEqual({ grantId: 'g1' });
+      expect(await grants.find('g1')).toEqual({ accountId: 'a1', clientId: 'c1' });
+
+      await tokens.find('t1'); // prefetches g1 again
+      await grants.destroy('g1');
+      expect(await grants.find('g1')).toBeUndefined();
+
+      await grants.upsert('g2', { accountId: 'a2', clientId: 'c2' }, 60);
+      await tokens.upsert('t2', { grantId: 'g2' }, 60);
+      await tokens.find('t2');
+      await grants.upsert('g2', { accountId: 'a2', clientId: 'c2', changed: true }, 60);
+      expect(await grants.find('g2')).toEqual({ accountId: 'a2', clientId: 'c2', changed: true });
+    });
+
     it('keeps clients in their own table', async () => {
       const clients = adapter('Client');
       await clients.upsert('client-1', { client_id: 'client-1', redirect_uris: ['https://rp.example/cb'] });
