@@ -68,8 +68,13 @@ function machine() {
 // ---------------------------------------------------------------- servers
 const secrets = () => ({ COOKIE_KEYS: randomBytes(32).toString('base64url'), OPERATOR_KEY: randomBytes(32).toString('base64url') });
 
+// The production image's allocator setting (Dockerfile): two malloc arenas, so the
+// libuv threads' freed Argon2 buffers are not each kept in an arena of their own.
+const MALLOC = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+
 function wathiqa(name, env) {
   return new ServerProcess(name, join(HERE, 'servers/wathiqa.mjs'), {
+    ...MALLOC,
     NODE_ENV: 'development',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     DATABASE_URL: '',
@@ -148,6 +153,7 @@ async function signInRow(server) {
 async function argon2Bound(params) {
   const child = fork(join(HERE, 'lib/argon2-bound.mjs'), [params.memoryCost, params.timeCost, params.parallelism, SIGNIN_CONCURRENCY, SIGNIN_SECONDS].map(String), {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, ...MALLOC },
   });
   const result = await new Promise((resolve, reject) => {
     child.once('message', resolve);
