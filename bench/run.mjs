@@ -13,6 +13,7 @@
 //   BENCH_TARGETS=pglite,postgres,bare                      which servers to run
 //   BENCH_LOG_LEVEL=info          Wathiqa's LOG_LEVEL (its default); request logs go to /dev/null
 //   BENCH_VERBOSE=1               echo the servers' stderr
+//   BENCH_BROWSER=0               skip the browser rows (bench/browser.mjs, headless Chromium)
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ import pg from 'pg';
 import { codeFlow, FormAgent, PASSWORD, REDIRECT_URI } from './lib/flow.mjs';
 import { refreshLoad, signInLoad, userinfoLoad } from './lib/load.mjs';
 import { cpuSecondsOf, memoryOf, resetPeak, sampleRss, ServerProcess } from './lib/proc.mjs';
+import { browserSection } from './lib/browser-section.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -367,7 +369,7 @@ try {
   await cleanup().catch((error) => console.error('cleanup:', error));
 }
 if (!exitCode) {
-  const markdown = report();
+  const markdown = report() + (await browserSection(log));
   console.log(markdown);
   const dir = join(HERE, 'results');
   mkdirSync(dir, { recursive: true });

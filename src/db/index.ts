@@ -26,6 +26,7 @@ export interface OpenOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const BYTEA_OID = 17;
 
 export async function openDatabase(target: Config['database'], options: OpenOptions = {}): Promise<DatabaseHandle> {
   if (target.kind === 'postgres') {
@@ -48,7 +49,13 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
     return { db, statements: pgStatements(pool), engine: 'postgres', close: () => db.destroy() };
   }
   // A small buffer cache: PGlite lives in this process's memory, and our working set is small.
-  const settings = { postgresqlconf: ['shared_buffers = 16MB'] };
+  const settings = {
+    postgresqlconf: ['shared_buffers = 16MB'],
+    // bytea (OID 17) as binary on the way in and one hex decode on the way out:
+    // PGlite's defaults convert scans byte by byte (seconds for 10 MB instead of 0.2 s).
+    serializers: { [BYTEA_OID]: (value: unknown) => value as string },
+    parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), 'hex') },
+  };
   const pglite = target.kind === 'memory' ? new PGlite(settings) : new PGlite(target.dataDir, settings);
   await pglite.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
