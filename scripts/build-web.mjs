@@ -3,7 +3,8 @@
  * Builds the browser bundles and the asset manifest:
  *   src/web/main.ts        --esbuild-->  public/build/app.js    (every page: progressive enhancement)
  *   src/web/vault/main.ts  --esbuild-->  public/build/vault.js  (the account page: the vault, its crypto)
- *   public/build/manifest.json = { "app.js": {path, integrity}, "vault.js": {…}, "app.css": {…} }
+ *   src/web/consent/main.ts --esbuild--> public/build/consent.js (the passport consent page: unlock, review, encrypt the release)
+ *   public/build/manifest.json = { "app.js": {path, integrity}, "vault.js": {…}, "consent.js": {…}, "app.css": {…} }
  * The integrity values are SRI sha384 hashes of the exact bytes served, so the pages'
  * <script integrity> / <link integrity> match, and anyone can compare the published hash.
  */
@@ -53,15 +54,18 @@ async function bundle(entry, name) {
 
 const js = await bundle(['src', 'web', 'main.ts'], 'app.js');
 const vaultJs = await bundle(['src', 'web', 'vault', 'main.ts'], 'vault.js');
+const consentJs = await bundle(['src', 'web', 'consent', 'main.ts'], 'consent.js');
 
 const css = await readFile(cssFile);
 const manifest = {
   'app.js': { path: '/static/build/app.js', integrity: sri(js) },
   'vault.js': { path: '/static/build/vault.js', integrity: sri(vaultJs) },
+  'consent.js': { path: '/static/build/consent.js', integrity: sri(consentJs) },
   'app.css': { path: '/static/app.css', integrity: sri(css) },
 };
 await writeAtomic(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
 
 console.log(`build:web  app.js  ${js.length} bytes  ${manifest['app.js'].integrity}`);
 console.log(`build:web  vault.js ${vaultJs.length} bytes  ${manifest['vault.js'].integrity}`);
+console.log(`build:web  consent.js ${consentJs.length} bytes  ${manifest['consent.js'].integrity}`);
 console.log(`build:web  app.css ${css.length} bytes  ${manifest['app.css'].integrity}`);

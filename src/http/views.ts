@@ -55,6 +55,8 @@ export interface Assets {
   css: Asset;
   /** The vault bundle, loaded only by the account page. */
   vault: Asset;
+  /** The passport consent bundle, loaded only by the passport consent page. */
+  consent: Asset;
 }
 
 export interface CreateViewsOptions {
@@ -93,7 +95,7 @@ async function loadAssets(manifestPath: string): Promise<Assets> {
     }
     return { path: entry.path, integrity: entry.integrity };
   };
-  return { js: pick('app.js'), css: pick('app.css'), vault: pick('vault.js') };
+  return { js: pick('app.js'), css: pick('app.css'), vault: pick('vault.js'), consent: pick('consent.js') };
 }
 
 function firstString(value: unknown): string | undefined {

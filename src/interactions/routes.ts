@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AccountError, type AccountService } from '../accounts/service.js';
 import type { Csrf } from '../http/csrf.js';
 import { HttpError, badRequest } from '../http/errors.js';
+import { allowConnectTo } from '../http/headers.js';
 import { parse } from '../http/guard.js';
 import type { Views } from '../http/views.js';
 import type { OidcHolder } from '../oidc/holder.js';
@@ -128,6 +129,9 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
     const accountId = details.session!.accountId;
     const account = await accounts.accounts.findById(accountId);
     const missing = (details.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? [];
+    const jwksUri = key ? null : (target.jwksUri ?? null);
+    // The browser fetches a jwks_uri key itself, from the RP's origin: let this page connect there.
+    allowConnectTo(ctx, [jwksUri]);
     return {
       email: account?.email,
       scopes: missing.filter((s) => s !== 'passport'),
@@ -139,7 +143,7 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
         nonce: String(details.params.nonce),
         alg: target.alg,
         key: key ?? null,
-        jwks_uri: key ? null : (target.jwksUri ?? null),
+        jwks_uri: jwksUri,
         thumbprint: key ? await calculateJwkThumbprint(key) : null,
         passport_scope: parsePassportScope(raw),
         vault_csrf: csrf.token(ctx, accountCsrfScope(accountId)),
@@ -204,6 +208,8 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
     if (input.decision === 'deny') {
       return finish(ctx, provider, { error: 'access_denied', error_description: 'The user declined the request' });
     }
+    // A passport request is allowed only with a release (POST /passport), never by this form.
+    if (asksForPassport(String(details.params.scope ?? ''))) throw badRequest('a passport request is approved on its own consent page');
     const accountId = details.session!.accountId;
     const clientId = String(details.params.client_id);
     const grant = details.grantId

@@ -56,30 +56,36 @@ async function loadExistingGrant(db: Database, ctx: KoaContextWithOIDC) {
   const clientId = oidc.client!.clientId;
   const accountId = oidc.session!.accountId!;
   if (clientId === ACCOUNT_CLIENT_ID) return firstPartyGrant(ctx);
+  const usable = (grant: InstanceType<Provider['Grant']> | undefined) => grant && grant.accountId === accountId && grant.clientId === clientId ? grant : undefined;
+  // The grant this authorization's own consent just produced (a passport one included).
   const fromResult = oidc.result?.consent?.grantId;
+  if (fromResult) return usable(await oidc.provider.Grant.find(fromResult));
+  // A passport grant belongs to one authorization and its release; never reused,
+  // not even when the session remembers it as this client's last grant.
   const fromSession = oidc.session!.grantIdFor(clientId);
-  const grantId =
-    fromResult ??
-    fromSession ??
-    (
-      await db
-        .selectFrom('oidc_payloads')
-        .select('id')
-        .where('kind', '=', 'Grant')
-        .where(sql<string>`payload->>'accountId'`, '=', accountId)
-        .where(sql<string>`payload->>'clientId'`, '=', clientId)
-        // A passport grant belongs to one authorization and its release; never reused.
-        .where(sql<boolean>`coalesce(payload->'openid'->>'scope', '') !~ '(^| )passport( |$)'`)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-        .orderBy('expires_at', 'desc')
-        .limit(1)
-        .executeTakeFirst()
-    )?.id;
+  const remembered = fromSession ? usable(await oidc.provider.Grant.find(fromSession)) : undefined;
+  if (remembered && !isPassportGrant(remembered)) return remembered;
+  const grantId = (
+    await db
+      .selectFrom('oidc_payloads')
+      .select('id')
+      .where('kind', '=', 'Grant')
+      .where(sql<string>`payload->>'accountId'`, '=', accountId)
+      .where(sql<string>`payload->>'clientId'`, '=', clientId)
+      .where(sql<boolean>`coalesce(payload->'openid'->>'scope', '') !~ '(^| )passport( |$)'`)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+      .orderBy('expires_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+  )?.id;
   if (!grantId) return undefined;
-  const grant = await oidc.provider.Grant.find(grantId);
-  if (!grant || grant.accountId !== accountId || grant.clientId !== clientId) return undefined;
-  if (!fromSession) oidc.session!.grantIdFor(clientId, grantId);
+  const grant = usable(await oidc.provider.Grant.find(grantId));
+  if (grant) oidc.session!.grantIdFor(clientId, grantId);
   return grant;
+}
+
+function isPassportGrant(grant: InstanceType<Provider['Grant']>): boolean {
+  return (grant.getOIDCScope() ?? '').split(' ').includes('passport');
 }
 
 /**
@@ -169,6 +175,10 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     pkce: { required: () => true },
     allowOmittingSingleRegisteredRedirectUri: false,
     rotateRefreshToken: true,
+    // A passport grant's tokens live until they expire or the holder revokes the release
+    // (DESIGN 5.4), not only while this browser session points at that grant: another
+    // sign-in to the same RP would otherwise cut the RP off from the scans it was given.
+    expiresWithSession: async (_ctx, source) => !source.scopes.has('offline_access') && !source.scopes.has('passport'),
     loadExistingGrant: (ctx) => loadExistingGrant(db, ctx),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],

@@ -7,20 +7,18 @@
  * (`opened`) and blob: URLs of decrypted scans (BlobUrls). Nothing secret is
  * written to any storage; localStorage holds only the highest vault version seen.
  */
-import { openElement, type ElementContent, type ElementType } from '../../protocol/index.js';
-import { ApiError, NetworkError, VaultApi, type ElementRecord, type VaultRecord } from './api.js';
+import { ApiError, VaultApi, type VaultRecord } from './api.js';
 import { focusQuietly, h, replace } from './dom.js';
 import { IDLE_LOCK_MS, IdleTimer } from './idle.js';
 import type { Translator, Vars } from './i18n.js';
 import { observeVersion, type VersionStore } from './rollback.js';
-import { BlobUrls, KeyBox, LockedError } from './session.js';
+import { BlobUrls, KeyBox } from './session.js';
+import { errorText } from './errors.js';
+import { openRecords, type OpenedElement } from './opened.js';
+import type { ReturnTarget } from './return-to.js';
 import { messageBox } from './ui/common.js';
 
-export interface OpenedElement {
-  record: ElementRecord;
-  /** Undefined when the element could not be decrypted or validated. */
-  content?: ElementContent<ElementType>;
-}
+export type { OpenedElement } from './opened.js';
 
 export interface Notice {
   kind: 'status' | 'alert';
@@ -43,12 +41,15 @@ export interface AppOptions {
   screens: Screens;
   storage?: VersionStore;
   idleMs?: number;
+  /** Where "Back to <service>" leads: a consent page that sent the holder here. */
+  returnTo?: ReturnTarget;
 }
 
 export class VaultApp {
   readonly tr: Translator;
   readonly api: VaultApi;
   readonly email: string;
+  readonly returnTo: ReturnTarget | undefined;
   readonly keys = new KeyBox();
   readonly blobs = new BlobUrls();
   /** The last vault record the server sent (ciphertext and metadata only). */
@@ -70,6 +71,7 @@ export class VaultApp {
     this.tr = options.tr;
     this.api = options.api;
     this.email = options.email;
+    this.returnTo = options.returnTo;
     this.root = options.root;
     this.screens = options.screens;
     this.storage = options.storage;
@@ -151,16 +153,7 @@ export class VaultApp {
 
   /** Decrypts every element with MK; an element that fails is kept, marked unreadable. */
   decryptAll(): void {
-    const mk = this.keys.use();
-    this.opened = (this.vault?.elements ?? []).map((record) => {
-      try {
-        const content = openElement(mk, { wrappedKey: record.wrapped_key, ciphertext: record.ciphertext }, { id: record.id, type: record.type, version: record.version });
-        return { record, content };
-      } catch {
-        // VaultIntegrityError (altered, moved) or ElementDataError: the card says so; nothing is logged.
-        return { record };
-      }
-    });
+    this.opened = openRecords(this.keys.use(), this.vault?.elements ?? []);
   }
 
   /** After unlock, recovery or set-up: hold MK, watch for idleness, show the documents. */
@@ -216,16 +209,6 @@ export class VaultApp {
 
   /** The translated message for an error from the API or the page. */
   errorText(err: unknown, fallback = 'vault.error.generic'): string {
-    if (err instanceof NetworkError) return this.t('vault.network_error');
-    if (err instanceof LockedError) return this.t('vault.locked');
-    if (err instanceof ApiError) {
-      if (err.status === 401) return this.t('vault.signed_out');
-      if (err.code === 'csrf') return this.t('vault.session_changed');
-      if (err.code === 'quota_exceeded') return this.t('vault.quota_exceeded');
-      if (err.status === 409) return this.t('vault.conflict');
-      if (err.status === 413) return this.t('vault.scan.too_large');
-      if (err.status === 429) return this.t('vault.too_many_requests');
-    }
-    return this.t(fallback);
+    return errorText(this.t, err, fallback);
   }
 }

@@ -11,7 +11,7 @@ import { editorScreen } from './editor.js';
 import { newCodeScreen } from './new-code.js';
 
 /** How a scan is named on the page: the slot's label, numbered when the slot holds several. */
-export function scanLabels(app: VaultApp, slot: SlotSpec, count: number): string[] {
+export function scanLabels(app: Pick<VaultApp, 't' | 'tr'>, slot: SlotSpec, count: number): string[] {
   const label = app.t(slot.labelKey);
   if (!slot.multiple || count === 1) return Array.from({ length: count }, () => label);
   const number = new Intl.NumberFormat(app.tr.locale);
@@ -202,6 +202,20 @@ function groupSection(app: VaultApp, key: string, types: readonly ElementType[])
   );
 }
 
+/** When a consent page sent the holder here: the way back, once the documents are in. */
+function returnBanner(app: VaultApp): HTMLElement | null {
+  const target = app.returnTo;
+  if (!target) return null;
+  const { t } = app;
+  const label = target.name ? t('vault.return.back', { client: target.name }) : t('vault.return.back_generic');
+  return h(
+    'div',
+    { class: 'vault-return', role: 'region', 'aria-label': label },
+    h('p', null, target.name ? t('vault.return.text', { client: target.name }) : t('vault.return.text_generic')),
+    h('a', { href: target.path, class: 'button button-primary' }, label),
+  );
+}
+
 export function documentsScreen(app: VaultApp): HTMLElement {
   const { t } = app;
   const lock = h('button', { type: 'button', class: 'button button-primary button-small' }, t('vault.lock'));
@@ -221,6 +235,7 @@ export function documentsScreen(app: VaultApp): HTMLElement {
       h('div', { class: 'vault-toolbar-actions' }, change, newCode, lock),
     ),
     app.noticeBox(),
+    returnBanner(app),
     h('p', { class: 'hint' }, t('vault.docs.intro')),
     usage(app),
     ...GROUPS.map((group) => groupSection(app, group.key, group.types)),

@@ -1,65 +1,16 @@
 /** Unlock with the passphrase; or recover with the recovery code and choose a new passphrase. */
-import { KdfPolicyError, RecoveryCodeError, recoverVault, rewrapMasterKey, unlockVault, VaultIntegrityError } from '../../../protocol/index.js';
+import { RecoveryCodeError, recoverVault, rewrapMasterKey, VaultIntegrityError } from '../../../protocol/index.js';
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { busy, field, messageBox, passphraseInput, screenHeading } from './common.js';
+import { busy, field, messageBox, screenHeading } from './common.js';
+import { unlockForm } from './unlock-form.js';
 import { newPassphraseFields } from './passphrase.js';
-
-/** The alarming message for parameters below the floor: the passphrase was not used. */
-function unsafeParameters(app: VaultApp): HTMLElement {
-  const box = messageBox('danger');
-  box.show(app.t('vault.unlock.unsafe'));
-  box.el.classList.add('vault-unsafe');
-  return box.el;
-}
 
 export function unlockScreen(app: VaultApp): HTMLElement {
   const { t } = app;
-  const alert = messageBox('alert');
-  const passphrase = field({ label: t('vault.passphrase'), control: passphraseInput('current-password') });
-  passphrase.control.addEventListener('input', () => {
-    passphrase.setError();
-    alert.clear();
-  });
-  const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.unlock.submit'));
-  const form = h('form', { class: 'stack', novalidate: true }, passphrase.wrap, h('div', { class: 'actions' }, submit));
   const section = h('section', { class: 'vault-screen vault-unlock' });
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    alert.clear();
-    section.querySelector('.vault-unsafe')?.remove();
-    const value = passphrase.control.value;
-    if (value === '') {
-      passphrase.setError(t('vault.passphrase_empty'));
-      passphrase.control.focus();
-      return;
-    }
-    void busy(submit, t('vault.unlocking'), async () => {
-      try {
-        // The freshest key material: the passphrase may have changed on another device.
-        const vault = (await app.refresh()) ?? undefined;
-        if (!vault) return void (await app.start());
-        const mk = await unlockVault({ passphrase: value, vaultId: vault.vault_id, kdf: vault.kdf, wrappedMk: vault.wrapped_mk });
-        passphrase.control.value = '';
-        app.unlocked(mk);
-      } catch (err) {
-        if (err instanceof KdfPolicyError) {
-          passphrase.control.value = '';
-          alert.el.after(unsafeParameters(app));
-          return;
-        }
-        if (err instanceof VaultIntegrityError) {
-          passphrase.control.setAttribute('aria-invalid', 'true');
-          alert.show(t('vault.unlock.failed'));
-          passphrase.control.select();
-          return;
-        }
-        alert.show(app.errorText(err));
-      }
-    });
-  });
+  const { form } = unlockForm(app, { onUnlocked: (mk) => app.unlocked(mk), onNoVault: () => app.start() });
 
   const forgot = h('button', { type: 'button', class: 'link-button' }, t('vault.unlock.forgot'));
   forgot.addEventListener('click', () => app.show('recover', recoverScreen(app)));
@@ -68,7 +19,6 @@ export function unlockScreen(app: VaultApp): HTMLElement {
     screenHeading(t('vault.unlock.heading')),
     ...[app.noticeBox()].filter((n): n is HTMLElement => n !== null),
     h('p', { class: 'lead' }, t('vault.unlock.intro')),
-    alert.el,
     form,
     h('p', { class: 'switch-flow' }, forgot),
   );

@@ -1,0 +1,496 @@
+/**
+ * The passport consent page (DESIGN 5.4), in the browser: who asks and for what,
+ * the RP's key fingerprint, unlocking the vault, the exact values and scans that
+ * will leave (a choice per one_of, optional fields that can be left out), and on
+ * approval the release: built here, encrypted here to the RP's key, posted as a
+ * JWE the server cannot open.
+ *
+ * Held in memory only while unlocked: MK (KeyBox), the decrypted elements and
+ * blob: URLs of decrypted scans. Locking (idle, leaving the page) forgets them.
+ * Nothing here is logged.
+ */
+import { VaultIntegrityError, type FileLink, type PassportRequirement } from '../../protocol/index.js';
+import { ApiError, NetworkError, VaultApi, type VaultRecord } from '../vault/api.js';
+import { focusQuietly, h, replace, uid } from '../vault/dom.js';
+import { errorText } from '../vault/errors.js';
+import { displayValue, formatBytes, isLtrValue } from '../vault/groups.js';
+import type { Translator, Vars } from '../vault/i18n.js';
+import { IDLE_LOCK_MS, IdleTimer } from '../vault/idle.js';
+import { openRecords, type OpenedElement } from '../vault/opened.js';
+import { accountLinkFor, rememberReturnName, type NameStore } from '../vault/return-to.js';
+import { observeVersion, type VersionStore } from '../vault/rollback.js';
+import { mediaTypeName, openScan } from '../vault/scans.js';
+import { BlobUrls, KeyBox, LockedError } from '../vault/session.js';
+import { busy, messageBox, screenHeading, type MessageBox } from '../vault/ui/common.js';
+import { unlockForm } from '../vault/ui/unlock-form.js';
+import { postRelease } from './api.js';
+import type { ReleaseData } from './data.js';
+import {
+  absentFields,
+  buildRelease,
+  candidatesFor,
+  describeRequirement,
+  fileKeysFrom,
+  leavingFields,
+  leavingScans,
+  listOf,
+  MissingScanError,
+  summaryOf,
+  unreadableFor,
+  type Choice,
+  type LeavingScan,
+  type Readable,
+} from './model.js';
+import { encryptRelease, ReleaseKeyError, resolveReleaseKey, type Fetch, type ResolvedKey } from './release-key.js';
+
+export interface ConsentOptions {
+  /** #passport-consent: the page's interactive part. */
+  root: HTMLElement;
+  /** Where "what is asked" goes (#passport-asks); the root when absent. */
+  asksSlot?: HTMLElement | null;
+  /** The server-rendered decline form: the Share button goes next to Decline. */
+  decision: HTMLElement | null;
+  /** Where the RP key's fingerprint is shown (server-rendered for a registered key). */
+  keySlot: HTMLElement | null;
+  tr: Translator;
+  data: ReleaseData;
+  clientName: string;
+  /** The interaction's CSRF token. */
+  csrf: string;
+  storage?: VersionStore;
+  session?: NameStore;
+  fetch?: Fetch;
+  idleMs?: number;
+}
+
+type ScanState = { url: string } | { error: unknown };
+
+export class ConsentPage {
+  readonly tr: Translator;
+  readonly data: ReleaseData;
+  readonly api: VaultApi;
+  readonly keys = new KeyBox();
+  readonly blobs = new BlobUrls();
+  readonly idle: IdleTimer;
+  vault: VaultRecord | null = null;
+  opened: OpenedElement[] = [];
+
+  private readonly options: ConsentOptions;
+  private readonly requirements: PassportRequirement[];
+  private readonly stage = h('div', { class: 'passport-stage' });
+  private readonly banner = messageBox('danger');
+  private readonly share: HTMLButtonElement;
+  private readonly accountLink: string;
+  private readonly keyPromise: Promise<ResolvedKey>;
+  private keyProblem: ReleaseKeyError | undefined;
+  /** The element picked per requirement (index → element id). */
+  private readonly selected = new Map<number, string>();
+  /** Optional fields the holder unticked, per element id. */
+  private readonly excluded = new Map<string, Set<string>>();
+  /** Decrypted and checked scans, per file id. */
+  private readonly scans = new Map<string, Promise<ScanState>>();
+  private shareAlert: MessageBox = messageBox('alert');
+  private sent = false;
+
+  constructor(options: ConsentOptions) {
+    this.options = options;
+    this.tr = options.tr;
+    this.data = options.data;
+    this.requirements = options.data.passport_scope.data;
+    this.api = new VaultApi(options.data.vault_csrf);
+    const path = `/interaction/${options.data.uid}`;
+    rememberReturnName(options.session, path, options.clientName);
+    this.accountLink = accountLinkFor(path);
+    this.share = h('button', { type: 'button', class: 'button button-primary', hidden: true, 'data-share': '' }, this.t('passport.share', { client: options.clientName }));
+    this.share.addEventListener('click', () => void this.approve());
+    options.decision?.prepend(this.share);
+    this.idle = new IdleTimer({ timeoutMs: options.idleMs ?? IDLE_LOCK_MS, target: document, onIdle: () => this.lock() });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.idle.check();
+    });
+    window.addEventListener('pagehide', () => this.forget());
+    this.keyPromise = resolveReleaseKey(options.data, options.fetch);
+    // Never an unhandled rejection: the problem is shown, and checked again on approval.
+    this.keyPromise.catch((err: unknown) => {
+      this.keyProblem = err instanceof ReleaseKeyError ? err : new ReleaseKeyError('no_key');
+    });
+  }
+
+  t = (key: string, vars?: Vars): string => this.tr.t(key, vars);
+
+  private get client(): string {
+    return this.options.clientName;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.asksSlot) {
+      replace(this.options.asksSlot, this.asks());
+      replace(this.options.root, this.banner.el, this.stage);
+    } else {
+      replace(this.options.root, this.asks(), this.banner.el, this.stage);
+    }
+    void this.showKey();
+    this.showStage(h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
+    try {
+      const vault = await this.refresh();
+      if (!vault) this.showNoVault();
+      else this.showUnlock();
+    } catch (err) {
+      this.fatal(err);
+    }
+  }
+
+  /** What the RP asks for, in plain words: one item per requirement. */
+  private asks(): HTMLElement {
+    const headingId = uid('asks');
+    const scopeItems = this.requirements.map((requirement) => {
+      const text = describeRequirement(this.t, this.tr.locale, requirement);
+      return h(
+        'li',
+        { class: 'ask' },
+        h('span', { class: 'ask-title' }, text.title),
+        text.details.length ? h('ul', { class: 'ask-details' }, ...text.details.map((d) => h('li', null, d))) : null,
+      );
+    });
+    return h(
+      'section',
+      { class: 'passport-asks', 'aria-labelledby': headingId },
+      h('h2', { id: headingId }, this.t('passport.asks_heading', { client: this.client })),
+      h('ol', { class: 'ask-list' }, ...scopeItems),
+    );
+  }
+
+  /** The RP key's fingerprint: checked for a registered key, fetched from the RP for jwks_uri. */
+  private async showKey(): Promise<void> {
+    const slot = this.options.keySlot;
+    const origin = this.data.jwks_uri ? new URL(this.data.jwks_uri).origin : undefined;
+    if (slot && origin) {
+      replace(slot, this.t('passport.key_fetching', { client: this.client, origin }));
+      slot.hidden = false;
+    }
+    try {
+      const resolved = await this.keyPromise;
+      if (slot && resolved.origin) {
+        replace(
+          slot,
+          h('span', { class: 'key-label' }, this.t('passport.key_fingerprint')),
+          ' ',
+          h('code', { dir: 'ltr', class: 'fingerprint' }, resolved.thumbprint),
+          h('span', { class: 'key-origin' }, this.t('passport.key_from', { client: this.client, origin: resolved.origin })),
+        );
+      }
+    } catch (err) {
+      const problem = err instanceof ReleaseKeyError ? err.problem : 'no_key';
+      const box = messageBox('danger');
+      box.show(this.t(problem === 'mismatch' ? 'passport.key_mismatch' : 'passport.key_failed', { client: this.client, origin: origin ?? '' }));
+      if (slot) {
+        replace(slot, box.el);
+        slot.hidden = false;
+      } else {
+        this.banner.show(box.el.textContent ?? '');
+      }
+      this.updateShare();
+    }
+  }
+
+  /** Fetches the vault record and checks its version against the highest this browser saw. */
+  async refresh(): Promise<VaultRecord | null> {
+    const vault = await this.api.read();
+    this.vault = vault;
+    if (vault) {
+      const check = observeVersion(this.options.storage, vault.vault_id, vault.version);
+      if (check.rolledBack) this.banner.show(this.t('vault.rollback', { served: vault.version, seen: check.seen }));
+    }
+    return vault;
+  }
+
+  private showStage(node: HTMLElement, focus?: HTMLElement | null): void {
+    replace(this.stage, node);
+    // While reviewing, each requirement has its own block: the summary above would say it twice.
+    if (this.options.asksSlot) this.options.asksSlot.hidden = node.classList.contains('passport-review');
+    if (focus !== undefined) focusQuietly(focus);
+  }
+
+  private fatal(err: unknown): void {
+    const box = messageBox('alert');
+    box.show(errorText(this.t, err, 'vault.load_failed'));
+    this.showStage(h('section', null, box.el), box.el);
+    this.updateShare();
+  }
+
+  private showNoVault(): void {
+    const heading = screenHeading(this.t('passport.no_vault_heading'), 'h2');
+    this.showStage(
+      h(
+        'section',
+        { class: 'passport-step passport-no-vault' },
+        heading,
+        h('p', null, this.t('passport.no_vault', { client: this.client })),
+        h('p', { class: 'actions' }, h('a', { href: this.accountLink, class: 'button button-primary' }, this.t('passport.no_vault_link'))),
+      ),
+    );
+    this.updateShare();
+  }
+
+  private showUnlock(notice?: string): void {
+    const { form } = unlockForm(
+      { t: this.t, refresh: () => this.refresh(), errorText: (err) => errorText(this.t, err) },
+      {
+        submitLabel: this.t('passport.unlock_submit'),
+        onUnlocked: (mk) => this.unlocked(mk),
+        onNoVault: () => this.showNoVault(),
+      },
+    );
+    const noticeBox = messageBox('status');
+    if (notice) noticeBox.show(notice);
+    const section = h(
+      'section',
+      { class: 'passport-step passport-unlock' },
+      screenHeading(this.t('passport.unlock_heading'), 'h2'),
+      noticeBox.el,
+      h('p', { class: 'lead' }, this.t('passport.unlock_intro')),
+      form,
+      h('p', { class: 'switch-flow' }, h('a', { href: this.accountLink }, this.t('vault.unlock.forgot'))),
+    );
+    // Focus moves only after a lock; on arrival the holder reads what is asked first.
+    this.showStage(section, notice ? section.querySelector<HTMLElement>('.vault-heading') : null);
+    this.updateShare();
+  }
+
+  private unlocked(mk: Uint8Array<ArrayBuffer>): void {
+    this.keys.hold(mk);
+    this.opened = openRecords(mk, this.vault?.elements ?? []);
+    this.idle.start();
+    for (const [index, requirement] of this.requirements.entries()) {
+      const first = candidatesFor(requirement, this.opened)[0];
+      if (first && !this.selected.has(index)) this.selected.set(index, first.record.id);
+    }
+    this.showReview();
+  }
+
+  /** Forgets MK, the decrypted elements and the scans' blob URLs. */
+  forget(): void {
+    this.idle.stop();
+    this.keys.drop();
+    this.blobs.revokeAll();
+    this.scans.clear();
+    this.opened = [];
+  }
+
+  lock(): void {
+    if (this.sent) return;
+    this.forget();
+    this.showUnlock(this.t('vault.locked_idle', { minutes: Math.round((this.options.idleMs ?? IDLE_LOCK_MS) / 60000) }));
+  }
+
+  private chosen(index: number): Readable | undefined {
+    const id = this.selected.get(index);
+    return candidatesFor(this.requirements[index]!, this.opened).find((c) => c.record.id === id);
+  }
+
+  private get complete(): boolean {
+    return this.keys.unlocked && this.requirements.every((_, index) => this.chosen(index) !== undefined);
+  }
+
+  private updateShare(): void {
+    const reviewing = this.keys.unlocked && this.stage.querySelector('.passport-review') !== null;
+    this.share.hidden = !reviewing;
+    this.share.disabled = !reviewing || !this.complete || this.keyProblem !== undefined || this.sent;
+  }
+
+  private showReview(): void {
+    const heading = screenHeading(this.t('passport.review_heading'), 'h2');
+    this.shareAlert = messageBox('alert');
+    const blocks = this.requirements.map((requirement, index) => this.requirementBlock(requirement, index));
+    const missing = !this.complete;
+    this.showStage(
+      h(
+        'section',
+        { class: 'passport-step passport-review' },
+        heading,
+        h('p', { class: 'lead' }, this.t('passport.review_intro', { client: this.client })),
+        ...blocks,
+        missing ? h('p', { class: 'vault-message vault-message-alert share-blocked' }, this.t('passport.share_blocked')) : null,
+        this.shareAlert.el,
+        h('p', { class: 'hint share-note' }, this.t('passport.share_note', { client: this.client })),
+      ),
+      heading,
+    );
+    this.updateShare();
+  }
+
+  private requirementBlock(requirement: PassportRequirement, index: number): HTMLElement {
+    const { t } = this;
+    const text = describeRequirement(t, this.tr.locale, requirement);
+    const candidates = candidatesFor(requirement, this.opened);
+    const headingId = uid('req');
+    const preview = h('div', { class: 'share-preview' });
+    const block = h('section', { class: 'share-req', 'aria-labelledby': headingId, 'data-requirement': index }, h('h3', { id: headingId }, text.title));
+
+    if (candidates.length === 0) {
+      block.classList.add('share-req-missing');
+      block.append(
+        h('p', { class: 'share-missing' }, t('passport.missing', { types: text.title })),
+        h('ul', { class: 'share-add' }, ...requirement.one_of.map((type) => h('li', null, h('a', { href: this.accountLink, class: 'button button-add button-small' }, h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), t(`vault.add.${type}`))))),
+      );
+    } else {
+      if (candidates.length > 1) {
+        const name = uid('pick');
+        const radios = candidates.map((candidate) => {
+          const id = uid('pick-option');
+          const summary = summaryOf(candidate);
+          const label = summary ? t('passport.choice', { type: t(`element.${candidate.record.type}`), summary }) : t(`element.${candidate.record.type}`);
+          const input = h('input', { type: 'radio', name, id, value: candidate.record.id, checked: this.selected.get(index) === candidate.record.id });
+          input.addEventListener('change', () => {
+            if (!input.checked) return;
+            this.selected.set(index, candidate.record.id);
+            this.renderPreview(preview, requirement, index);
+          });
+          return h('div', { class: 'share-option' }, input, h('label', { for: id, dir: 'auto' }, label));
+        });
+        block.append(h('fieldset', { class: 'share-choice' }, h('legend', null, t('passport.choose')), ...radios));
+      }
+      block.append(preview);
+      this.renderPreview(preview, requirement, index);
+    }
+    if (unreadableFor(requirement, this.opened).length) block.append(h('p', { class: 'hint share-unreadable' }, t('passport.unreadable')));
+    return block;
+  }
+
+  /** Exactly what leaves for this requirement: the values, and the scans decrypted here. */
+  private renderPreview(container: HTMLElement, requirement: PassportRequirement, index: number): void {
+    const element = this.chosen(index);
+    if (!element) return replace(container);
+    const { t } = this;
+    const id = element.record.id;
+    const excluded = this.excluded.get(id) ?? new Set<string>();
+    this.excluded.set(id, excluded);
+
+    const rows = leavingFields(requirement, element).map((field) => {
+      const shown = displayValue(this.tr.locale, field.kind, field.value, (g) => t(`gender.${g}`));
+      const value = h('span', { class: 'share-value', dir: isLtrValue(field.kind, field.name) ? 'ltr' : 'auto' }, shown);
+      if (!field.optional) return h('li', { class: 'share-field' }, h('span', { class: 'share-label' }, t(field.labelKey)), value);
+      const checkboxId = uid('share-field');
+      const box = h('input', { type: 'checkbox', id: checkboxId, checked: !excluded.has(field.name), 'data-field': field.name });
+      box.addEventListener('change', () => {
+        if (box.checked) excluded.delete(field.name);
+        else excluded.add(field.name);
+        item.classList.toggle('share-field-off', !box.checked);
+      });
+      const item = h('li', { class: `share-field share-optional${excluded.has(field.name) ? ' share-field-off' : ''}` }, box, h('label', { for: checkboxId }, h('span', { class: 'share-label' }, t(field.labelKey)), value));
+      return item;
+    });
+    const hasOptional = leavingFields(requirement, element).some((f) => f.optional);
+    const absent = absentFields(requirement, element).map((name) => t(`field.${name}`));
+    const scans = leavingScans(requirement, element);
+
+    replace(
+      container,
+      rows.length ? h('ul', { class: 'share-fields' }, ...rows) : null,
+      hasOptional ? h('p', { class: 'hint' }, t('passport.optional_hint')) : null,
+      absent.length ? h('p', { class: 'hint share-absent' }, t('passport.absent', { fields: listOf(this.tr.locale, absent) })) : null,
+      scans.length ? h('div', { class: 'share-scans' }, h('h4', null, t('passport.scans_heading')), h('ul', { class: 'share-scan-list' }, ...scans.map((scan) => this.scanTile(element, scan)))) : null,
+    );
+  }
+
+  private scanLabel(scan: LeavingScan): string {
+    const label = this.t(scan.slot.labelKey);
+    if (!scan.slot.multiple || scan.count === 1) return label;
+    return this.t('vault.scan.numbered', { slot: label, number: new Intl.NumberFormat(this.tr.locale).format(scan.index + 1) });
+  }
+
+  private scanTile(element: Readable, scan: LeavingScan): HTMLElement {
+    const { t } = this;
+    const label = this.scanLabel(scan);
+    const frame = h('div', { class: 'share-scan-frame' }, h('span', { class: 'hint', role: 'status' }, t('vault.scan.loading')));
+    const tile = h(
+      'li',
+      { class: 'share-scan' },
+      frame,
+      h('p', { class: 'share-scan-caption' }, h('span', { class: 'share-scan-name' }, label), h('span', { class: 'hint' }, t('vault.scan.meta', { type: mediaTypeName(scan.link.media_type), size: formatBytes(this.tr.locale, scan.link.size) }))),
+    );
+    void this.decryptScan(element, scan.link).then((state) => {
+      if ('url' in state) {
+        replace(
+          frame,
+          scan.link.media_type === 'application/pdf'
+            ? h('a', { href: state.url, target: '_blank', rel: 'noopener', class: 'scan-pdf' }, t('vault.scan.open_pdf', { slot: label }))
+            : h('img', { src: state.url, alt: t('vault.scan.alt', { slot: label }), class: 'share-scan-image' }),
+        );
+      } else {
+        tile.classList.add('share-scan-bad');
+        replace(frame, h('p', { class: 'field-error' }, state.error instanceof ApiError || state.error instanceof NetworkError ? errorText(t, state.error) : t('vault.scan.bad')));
+      }
+    });
+    return tile;
+  }
+
+  /** Downloads, decrypts and checks a scan against its element's link, once. */
+  private decryptScan(element: Readable, link: FileLink): Promise<ScanState> {
+    let pending = this.scans.get(link.id);
+    if (!pending) {
+      pending = (async (): Promise<ScanState> => {
+        try {
+          if (!element.record.files.some((f) => f.id === link.id)) throw new MissingScanError();
+          const download = await this.api.downloadFile(link.id);
+          const bytes = openScan(this.keys.use(), link, download);
+          const url = this.blobs.create(bytes, link.media_type);
+          bytes.fill(0);
+          return { url };
+        } catch (error) {
+          this.scans.delete(link.id); // a later attempt may succeed (network)
+          return { error };
+        }
+      })();
+      this.scans.set(link.id, pending);
+    }
+    return pending;
+  }
+
+  private shareErrorText(err: unknown): string {
+    if (err instanceof ReleaseKeyError) return this.t(err.problem === 'mismatch' ? 'passport.key_mismatch' : 'passport.key_failed', { client: this.client, origin: this.data.jwks_uri ? new URL(this.data.jwks_uri).origin : '' });
+    if (err instanceof VaultIntegrityError || err instanceof MissingScanError) return this.t('passport.error.scan');
+    if (err instanceof ApiError) {
+      if (err.code === 'session_expired') return this.t('passport.error.expired', { client: this.client });
+      if (err.code === 'csrf' || err.status === 401 || err.status === 429) return errorText(this.t, err);
+      return this.t('passport.error.send');
+    }
+    if (err instanceof NetworkError || err instanceof LockedError) return errorText(this.t, err);
+    return this.t('passport.error.send');
+  }
+
+  /** Builds the release from what the page shows, encrypts it to the RP and posts it. */
+  private async approve(): Promise<void> {
+    if (this.sent || !this.complete) return;
+    await busy(this.share, this.t('passport.sharing'), async () => {
+      this.shareAlert.clear();
+      try {
+        const key = await this.keyPromise;
+        const choices: Choice[] = this.requirements.map((requirement, index) => {
+          const element = this.chosen(index)!;
+          return { requirement, element, excluded: this.excluded.get(element.record.id) ?? new Set() };
+        });
+        // Every scan that leaves was decrypted here and is the one its element names.
+        for (const choice of choices) {
+          for (const scan of leavingScans(choice.requirement, choice.element)) {
+            const state = await this.decryptScan(choice.element, scan.link);
+            if ('error' in state) throw state.error instanceof ApiError || state.error instanceof NetworkError ? state.error : new MissingScanError();
+          }
+        }
+        const context = { issuer: this.data.issuer, clientId: this.data.client_id, sub: this.data.sub, nonce: this.data.nonce };
+        const built = buildRelease(context, choices, fileKeysFrom(this.keys.use()));
+        const jwe = await encryptRelease(built.payload, key);
+        const next = await postRelease(this.data.uid, { csrf: this.options.csrf, jwe, file_ids: built.fileIds, element_types: built.elementTypes });
+        this.sent = true;
+        this.forget();
+        window.location.assign(next);
+      } catch (err) {
+        this.shareAlert.show(this.shareErrorText(err));
+      }
+    });
+    if (this.sent) {
+      this.share.disabled = true;
+      this.share.textContent = this.t('passport.sharing');
+    }
+  }
+}
