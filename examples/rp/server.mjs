@@ -323,6 +323,7 @@ async function handle(req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, errorPage('Method not allowed', 'Use GET.'));
 
   if (url.pathname === '/style.css') return send(res, 200, CSS, 'text/css; charset=utf-8');
+  if (url.pathname === '/favicon.ico') return send(res, 204, '', 'text/plain');
   if (url.pathname === '/') {
     const s = session(req, res);
     return s.result ? redirect(res, '/me') : send(res, 200, homePage());
@@ -346,8 +347,13 @@ async function handle(req, res) {
   if (url.pathname === '/callback') {
     const s = session(req, res);
     const pending = s.pending;
-    s.pending = undefined; // one use
     if (!pending) return send(res, 400, errorPage('Sign-in expired', 'No sign-in is in progress in this browser. Start again.'));
+    // An answer that does not carry this sign-in's state is not ours (a forged or stale link):
+    // refuse it, and do not let it use up or cancel the sign-in in progress.
+    if (url.searchParams.get('state') !== pending.state) {
+      return send(res, 400, errorPage('Sign-in failed', 'This answer does not belong to the sign-in in progress in this browser.'));
+    }
+    s.pending = undefined; // one use
     if (url.searchParams.has('error')) {
       const code = url.searchParams.get('error');
       return send(res, 400, errorPage('Sign-in cancelled', code === 'access_denied' ? 'You did not approve the release.' : `Wathiqa answered: ${code}`));
