@@ -37,6 +37,13 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
   app.use(securityHeaders({ https: config.https }));
+  // oidc-provider is a Koa app of its own and writes the response itself. Its paths
+  // are disjoint from ours, so token requests skip our routers.
+  app.use(async (ctx, next) => {
+    if (!isProviderPath(ctx.path)) return next();
+    ctx.respond = false;
+    await oidc.callback(ctx.req, ctx.res);
+  });
   app.use(ops.routes());
   app.use(serveStatic());
   app.use(home.routes());
@@ -46,11 +53,5 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(passport.routes()).use(passport.allowedMethods());
   app.use(sharing.routes()).use(sharing.allowedMethods());
   app.use(admin.routes()).use(admin.allowedMethods());
-  // oidc-provider is a Koa app of its own; it writes the response itself.
-  app.use(async (ctx, next) => {
-    if (!isProviderPath(ctx.path)) return next();
-    ctx.respond = false;
-    await oidc.callback(ctx.req, ctx.res);
-  });
   return app;
 }

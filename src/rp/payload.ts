@@ -22,6 +22,7 @@ import {
   type SlotName,
 } from '../protocol/index.js';
 import { fieldSchema } from '../protocol/elements/fields.js';
+import { withDateOrder } from '../protocol/elements/registry.js';
 import { ReleaseMalformedError, type ReleaseIssue } from './errors.js';
 
 /** At most this many elements in one release (passport_scope allows 20 requirements). */
@@ -115,15 +116,7 @@ function buildDataSchema(type: ElementType): z.ZodType {
   const spec = elementSpec(type);
   const shape: Record<string, z.ZodType> = {};
   for (const field of spec.fields) shape[field.name] = fieldSchema(field.name).optional();
-  const object = z.strictObject(shape);
-  if (!('date_of_issuance' in shape && 'date_of_expiry' in shape)) return object;
-  return object.refine(
-    (data: Record<string, unknown>) =>
-      typeof data.date_of_issuance !== 'string' ||
-      typeof data.date_of_expiry !== 'string' ||
-      data.date_of_issuance <= data.date_of_expiry,
-    { message: 'date_of_expiry is before date_of_issuance', path: ['date_of_expiry'] },
-  );
+  return withDateOrder(z.strictObject(shape));
 }
 
 /** Exactly the type's slots, required ones present, single or array as the type says. */

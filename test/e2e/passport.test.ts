@@ -2,8 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as oidc from 'openid-client';
@@ -24,10 +22,11 @@ import {
   type ReleaseKeyring,
 } from '../../src/rp/index.js';
 import { base64urlDecode } from '../../src/protocol/index.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
 import { engines } from '../helpers/db.js';
-import { discover, PASSWORD, REDIRECT_URI } from '../helpers/flow.js';
+import { discover, REDIRECT_URI } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addElement, heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
 /**
  * The passport scope end to end, in a real Chromium with the real Argon2id cost:
@@ -38,7 +37,6 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * everything the server received and stored.
  * SCREENSHOT_DIR=/tmp/shots saves a picture of each screen.
  */
-const SHOTS = process.env.SCREENSHOT_DIR;
 
 const M = {
   given: 'Zq7Marker-Given',
@@ -67,17 +65,7 @@ const SCOPE = {
   ],
 };
 
-/** A message as the page shows it: in Arabic, string values are bidi-isolated (U+2068 … U+2069). */
-function ui(locale: Locale, key: string, vars: Record<string, string> = {}): string {
-  const isolated = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, locale === 'ar' ? `\u2068${v}\u2069` : v]));
-  return t(locale, key, isolated);
-}
-
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-interface Watched extends Page {
-  errors: string[];
-}
 
 interface RpKey {
   publicJwk: JWK & { kid: string };
@@ -131,11 +119,11 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
   let server: TestServer;
   let jwksServer: Server;
   let jwksUrl: string;
-  const browsers: { close(): Promise<void> }[] = [];
+  const browsers = new Browsers();
+  const shot = screenshots(`passport-${engine}-`);
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
     jwksServer = createServer();
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://localhost:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
@@ -145,37 +133,20 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     await new Promise((resolve) => jwksServer?.close(resolve));
     await server?.close();
   });
-  afterEach(async () => {
-    await Promise.all(browsers.splice(0).map((b) => b.close()));
-  });
+  afterEach(() => browsers.closeAll());
 
-  async function openContext(locale?: string): Promise<{ context: BrowserContext; sent: Buffer[]; page: Watched }> {
-    const browser = await launchBrowser({ locale });
-    browsers.push(browser);
+  async function openContext(locale?: string): Promise<{ context: BrowserContext; sent: Buffer[]; page: WatchedPage }> {
+    const page = await openWatchedPage(browsers, { locale, viewport: { width: 1000, height: 900 } });
     const sent: Buffer[] = [];
     // Every page of the context: what the server received, body and URL.
-    browser.context.on('request', (r: Request) => {
+    page.context().on('request', (r: Request) => {
       sent.push(Buffer.from(r.url(), 'utf8'));
       const body = r.postDataBuffer();
       if (body) sent.push(body);
       for (const [name, value] of Object.entries(r.headers())) if (name !== 'cookie') sent.push(Buffer.from(value, 'utf8'));
     });
-    const page = (await browser.context.newPage()) as Watched;
-    await page.setViewportSize({ width: 1000, height: 900 });
-    page.errors = [];
-    page.on('pageerror', (e) => page.errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') page.errors.push(m.text());
-    });
-    return { context: browser.context, sent, page };
+    return { context: page.context(), sent, page };
   }
-
-  async function shot(page: Page, name: string) {
-    if (!SHOTS) return;
-    await page.screenshot({ path: join(SHOTS, `passport-${engine}-${name}.png`), fullPage: true });
-  }
-
-  const heading = (page: Page, text: string) => page.getByRole('heading', { name: text, exact: true });
 
   async function passportClient(name: string, key: { jwks?: JWK[]; jwksUri?: string }, scope = 'openid passport') {
     const client = await server.services.clients.create({
@@ -220,79 +191,6 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     return oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
   }
 
-  async function signUpToAccount(page: Page, locale: Locale, email: string) {
-    await page.goto(`${server.url}/account/login${locale === 'ar' ? '?lang=ar' : ''}`);
-    await page.getByRole('link', { name: t(locale, 'login.signup_link') }).click();
-    await page.getByLabel(t(locale, 'form.email')).fill(email);
-    await page.getByLabel(t(locale, 'form.password'), { exact: true }).fill(PASSWORD);
-    await page.getByLabel(t(locale, 'form.password_confirm')).fill(PASSWORD);
-    await page.getByRole('button', { name: t(locale, 'signup.submit') }).click();
-    await page.waitForURL(`${server.url}/account`);
-  }
-
-  /** Sets the vault up on the account page; returns the recovery code. */
-  async function setUpVault(page: Page, locale: Locale, passphrase: string): Promise<string> {
-    await heading(page, t(locale, 'vault.setup.heading')).waitFor();
-    await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
-    await page.getByLabel(t(locale, 'vault.passphrase_confirm')).fill(passphrase);
-    await page.getByRole('button', { name: t(locale, 'vault.setup.submit') }).click();
-    await heading(page, t(locale, 'vault.recovery.heading')).waitFor({ timeout: 20_000 });
-    const code = (await page.locator('#recovery-code').textContent())!.trim();
-    await page.getByLabel(t(locale, 'vault.recovery.confirm_label')).fill(code.split('-').pop()!);
-    await page.getByRole('button', { name: t(locale, 'vault.recovery.continue') }).click();
-    await heading(page, t(locale, 'vault.docs.heading')).waitFor();
-    return code;
-  }
-
-  /** A real JPEG made in the page: a canvas of random pixels. */
-  async function randomJpeg(page: Page): Promise<Buffer> {
-    const bytes = await page.evaluate(async () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 120;
-      canvas.height = 80;
-      const ctx = canvas.getContext('2d')!;
-      const image = ctx.createImageData(canvas.width, canvas.height);
-      crypto.getRandomValues(image.data.subarray(0, 65536));
-      for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
-      ctx.putImageData(image, 0, 0);
-      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/jpeg', 0.9));
-      return Array.from(new Uint8Array(await blob.arrayBuffer()));
-    });
-    return Buffer.from(bytes);
-  }
-
-  /** Adds one element through the editor: fields by label, scans by slot label. */
-  async function addElement(page: Page, locale: Locale, type: string, values: Record<string, string>, scans: Record<string, Buffer> = {}) {
-    await page.getByRole('button', { name: t(locale, `vault.add.${type}`), exact: true }).click();
-    await heading(page, t(locale, `element.${type}`)).waitFor();
-    for (const [field, value] of Object.entries(values)) {
-      const control = page.getByLabel(t(locale, `field.${field}`), { exact: true });
-      if ((await control.evaluate((el) => el.tagName)) === 'SELECT') await control.selectOption(value);
-      else await control.fill(value);
-    }
-    for (const [slot, bytes] of Object.entries(scans)) {
-      await page.getByLabel(t(locale, `slot.${slot}`), { exact: true }).setInputFiles({ name: `${slot}.jpg`, mimeType: 'image/jpeg', buffer: bytes });
-    }
-    await page.getByRole('button', { name: t(locale, 'vault.save'), exact: true }).click();
-    await page.getByText(ui(locale, 'vault.saved', { type: t(locale, `element.${type}`) })).waitFor({ timeout: 20_000 });
-  }
-
-  async function unlockOnConsent(page: Page, locale: Locale, passphrase: string) {
-    await heading(page, t(locale, 'passport.unlock_heading')).waitFor();
-    await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
-    await page.getByRole('button', { name: t(locale, 'passport.unlock_submit') }).click();
-    await heading(page, t(locale, 'passport.review_heading')).waitFor({ timeout: 20_000 });
-  }
-
-  async function imageWidth(page: Page, name: string): Promise<number> {
-    const img = page.getByRole('img', { name, exact: true });
-    await img.waitFor();
-    expect(await img.getAttribute('src')).toMatch(/^blob:/);
-    return img.evaluate((el: HTMLImageElement) =>
-      el.complete ? el.naturalWidth : new Promise<number>((resolve) => el.addEventListener('load', () => resolve(el.naturalWidth), { once: true })),
-    );
-  }
-
   it('releases exactly what was asked, end to end; replay, revocation and a zero-knowledge server', async () => {
     const locale: Locale = 'en';
     const key = await rpKey();
@@ -300,7 +198,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     const { client, config } = await passportClient(clientName, { jwks: [key.publicJwk] });
     const { page, sent } = await openContext();
     const passphrase = 'Zq7 lantern orbit velvet canyon';
-    await signUpToAccount(page, locale, `holder-${engine}@example.com`);
+    await signUpToAccount(page, server.url, locale, `holder-${engine}@example.com`);
     const recoveryCode = await setUpVault(page, locale, passphrase);
 
     const scans = { front: await randomJpeg(page), selfie: await randomJpeg(page), translation: await randomJpeg(page), idFront: await randomJpeg(page), idBack: await randomJpeg(page) };
@@ -338,7 +236,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill('not my passphrase at all');
     await page.getByRole('button', { name: t(locale, 'passport.unlock_submit') }).click();
     await page.getByRole('alert').filter({ hasText: t(locale, 'vault.unlock.failed') }).waitFor({ timeout: 20_000 });
-    await unlockOnConsent(page, locale, passphrase);
+    await unlock(page, locale, passphrase, 'consent');
 
     // Two documents answer the one_of: the holder looks at the identity card, then picks the passport.
     const review = page.locator('.passport-review');
@@ -456,7 +354,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     const key = await rpKey();
     const { config } = await passportClient('Decline Shop', { jwks: [key.publicJwk] });
     const { page } = await openContext();
-    await signUpToAccount(page, 'en', `decline-${engine}@example.com`);
+    await signUpToAccount(page, server.url, 'en', `decline-${engine}@example.com`);
     await heading(page, t('en', 'vault.setup.heading')).waitFor();
     const before = await server.database.db.selectFrom('releases').selectAll().execute();
     const auth = await authorization(config);
@@ -491,7 +389,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     const scope = { v: 1, data: ['email', 'phone_number'] };
     const { page } = await openContext('ar');
     const passphrase = 'نخلة قمر بحر جبل ٧ Zq7';
-    await signUpToAccount(page, locale, `arabic-${engine}@example.com`);
+    await signUpToAccount(page, server.url, locale, `arabic-${engine}@example.com`, '?lang=ar');
     await setUpVault(page, locale, passphrase);
     await addElement(page, locale, 'email', { email: M.email });
 
@@ -504,7 +402,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     expect(await keySlot.locator('code').textContent()).toBe(key.thumbprint);
     expect(await keySlot.textContent()).toContain(new URL(jwksUrl).origin);
     expect(jwksFetches).toBeGreaterThan(0);
-    await unlockOnConsent(page, locale, passphrase);
+    await unlock(page, locale, passphrase, 'consent');
     await page.getByText(ui(locale, 'passport.missing', { types: t(locale, 'element.phone_number') })).waitFor();
     expect(await page.getByRole('button', { name: ui(locale, 'passport.share', { client: clientName }) }).isDisabled()).toBe(true);
     await shot(page, 'ar-1-missing');
@@ -512,16 +410,13 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     // Add the phone number on the account page, then come back.
     await page.getByRole('link', { name: t(locale, 'vault.add.phone_number') }).click();
     await page.waitForURL(/\/account\?return_to=/);
-    await heading(page, t(locale, 'vault.unlock.heading')).waitFor();
-    await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
-    await page.getByRole('button', { name: t(locale, 'vault.unlock.submit') }).click();
-    await heading(page, t(locale, 'vault.docs.heading')).waitFor({ timeout: 20_000 });
+    await unlock(page, locale, passphrase);
     await addElement(page, locale, 'phone_number', { phone_number: M.phone });
     const back = page.getByRole('link', { name: ui(locale, 'vault.return.back', { client: clientName }) });
     await shot(page, 'ar-2-account-back');
     expect(await back.getAttribute('href')).toMatch(/^\/interaction\/[A-Za-z0-9_-]+$/);
     await back.click();
-    await unlockOnConsent(page, locale, passphrase);
+    await unlock(page, locale, passphrase, 'consent');
     await shot(page, 'ar-3-review');
     const tokens = await arriveAtRp(page, config, auth, () => page.getByRole('button', { name: ui(locale, 'passport.share', { client: clientName }) }).click());
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);

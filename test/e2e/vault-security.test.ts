@@ -23,9 +23,10 @@ import {
   type FileLink,
   type KdfParams,
 } from '../../src/protocol/index.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { Browsers, launchBrowser, type LaunchedBrowser } from '../helpers/browser.js';
 import { engines } from '../helpers/db.js';
 import { PASSWORD } from '../helpers/flow.js';
+import { heading, randomJpeg, setUpVault, signUpToAccount, unlock } from '../helpers/vault-ui.js';
 import {
   byteForms,
   dumpDatabase,
@@ -52,52 +53,13 @@ import {
  */
 const en = (key: string, vars?: Record<string, string>) => t('en', key, vars);
 
-const heading = (page: Page, text: string) => page.getByRole('heading', { name: text, exact: true });
 const button = (page: Page, key: string, vars?: Record<string, string>) => page.getByRole('button', { name: en(key, vars), exact: true });
 const field = (page: Page, key: string) => page.getByLabel(en(key), { exact: true });
 const card = (page: Page, type: string) => page.locator(`article.element-card[data-type="${type}"]`);
 
-async function signUp(page: Page, url: string, email: string) {
-  await page.goto(`${url}/account/login`);
-  await page.getByRole('link', { name: en('login.signup_link') }).click();
-  await page.getByLabel(en('form.email')).fill(email);
-  await page.getByLabel(en('form.password'), { exact: true }).fill(PASSWORD);
-  await page.getByLabel(en('form.password_confirm')).fill(PASSWORD);
-  await button(page, 'signup.submit').click();
-  await page.waitForURL(`${url}/account`);
-}
-
-async function unlock(page: Page, passphrase: string) {
-  await heading(page, en('vault.unlock.heading')).waitFor();
-  await field(page, 'vault.passphrase').fill(passphrase);
-  await button(page, 'vault.unlock.submit').click();
-  await heading(page, en('vault.docs.heading')).waitFor({ timeout: 20_000 });
-}
-
 async function lock(page: Page) {
   await button(page, 'vault.lock').click();
   await heading(page, en('vault.unlock.heading')).waitFor();
-}
-
-/** A real JPEG made by the page's canvas from random pixels, at least `minBytes` long. */
-async function randomJpeg(page: Page, minBytes: number): Promise<Buffer> {
-  const bytes = await page.evaluate(async (target) => {
-    let width = 200;
-    for (;;) {
-      const canvas = document.createElement('canvas');
-      canvas.width = width;
-      canvas.height = Math.round((width * 2) / 3);
-      const ctx = canvas.getContext('2d')!;
-      const image = ctx.createImageData(canvas.width, canvas.height);
-      for (let i = 0; i < image.data.length; i += 65536) crypto.getRandomValues(image.data.subarray(i, i + 65536));
-      for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
-      ctx.putImageData(image, 0, 0);
-      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/jpeg', 0.92));
-      if (blob.size >= target) return Array.from(new Uint8Array(await blob.arrayBuffer()));
-      width = Math.ceil(width * Math.sqrt((target * 1.05) / blob.size));
-    }
-  }, minBytes);
-  return Buffer.from(bytes);
 }
 
 /** Flips one bit of a base64url envelope, inside its ciphertext (after the 24-byte nonce). */
@@ -116,14 +78,11 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
   afterAll(() => server?.close());
 
   describe('zero knowledge', () => {
-    const browsers: { close(): Promise<void> }[] = [];
-    afterEach(async () => {
-      await Promise.all(browsers.splice(0).map((b) => b.close()));
-    });
+    const browsers = new Browsers();
+    afterEach(() => browsers.closeAll());
 
     it('requests, database and logs hold no passphrase, recovery code, typed value, key or scan bytes', async () => {
-      const browser = await launchBrowser();
-      browsers.push(browser);
+      const browser = await browsers.launch();
       const page = await browser.context.newPage();
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -142,18 +101,10 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
         edited: 'Zq7Doc-654321',
       };
 
-      await signUp(page, server.url, `zk-${engine}@example.com`);
+      await signUpToAccount(page, server.url, 'en', `zk-${engine}@example.com`);
 
       // Set-up; the recovery code is read from the page and confirmed.
-      await heading(page, en('vault.setup.heading')).waitFor();
-      await field(page, 'vault.passphrase').fill(passphrase1);
-      await page.getByLabel(en('vault.passphrase_confirm')).fill(passphrase1);
-      await button(page, 'vault.setup.submit').click();
-      await heading(page, en('vault.recovery.heading')).waitFor({ timeout: 20_000 });
-      const code = (await page.locator('#recovery-code').textContent())!.trim();
-      await page.getByLabel(en('vault.recovery.confirm_label')).fill(code.split('-').pop()!);
-      await button(page, 'vault.recovery.continue').click();
-      await heading(page, en('vault.docs.heading')).waitFor();
+      const code = await setUpVault(page, 'en', passphrase1);
 
       // Personal details.
       await button(page, 'vault.add.personal_details').click();
@@ -169,7 +120,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
       await page.getByText(en('vault.saved', { type: en('element.personal_details') })).waitFor();
 
       // A passport with a front-side scan of about 200 KB.
-      const scan = await randomJpeg(page, 200_000);
+      const scan = await randomJpeg(page, { width: 200, minBytes: 200_000, quality: 0.92 });
       await button(page, 'vault.add.passport').click();
       await field(page, 'field.document_number').fill(typed.document);
       await field(page, 'field.issuing_country').selectOption('BH');
@@ -182,13 +133,13 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
 
       // Lock, unlock, edit, reload, unlock.
       await lock(page);
-      await unlock(page, passphrase1);
+      await unlock(page, 'en', passphrase1);
       await card(page, 'passport').getByRole('button', { name: en('vault.edit') }).click();
       await field(page, 'field.document_number').fill(typed.edited);
       await button(page, 'vault.save').click();
       await page.getByText(en('vault.saved', { type: en('element.passport') })).waitFor();
       await page.reload();
-      await unlock(page, passphrase1);
+      await unlock(page, 'en', passphrase1);
       await expect(card(page, 'passport').textContent()).resolves.toContain(typed.edited);
 
       // Recover with the code and choose a new passphrase; unlock with it.
@@ -202,12 +153,11 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
       await button(page, 'vault.recover.save').click();
       await page.getByText(en('vault.recover.done')).waitFor({ timeout: 20_000 });
       await lock(page);
-      await unlock(page, passphrase2);
+      await unlock(page, 'en', passphrase2);
       const details = await card(page, 'personal_details').textContent();
       for (const value of [typed.given, typed.family, typed.native, typed.place]) expect(details).toContain(value);
       expect(pageErrors).toEqual([]);
-      browsers.splice(browsers.indexOf(browser), 1);
-      await browser.close(); // nothing more reaches the server from this page
+      await browsers.close(browser); // nothing more reaches the server from this page
 
       // ---- What the server received: every request, from the listener, before the app.
       const requests = server.requests.slice(first);
@@ -309,7 +259,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
   });
 
   describe('a malicious server', () => {
-    let browser: { context: import('playwright-core').BrowserContext; close(): Promise<void> };
+    let browser: LaunchedBrowser;
     let page: Page;
     const passphrase = 'tamarind glacier oboe pylon 58';
     let recoveryCode: string;
@@ -339,7 +289,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
       await check(await page.request.post(api, { headers, data: { vault_id: vaultId, kdf: created.kdf, wrapped_mk: created.wrappedMk, recovery_wrapped_mk: created.recoveryWrappedMk } }));
       const links: Record<string, FileLink> = {};
       for (const [slot, id] of Object.entries(fileIds)) {
-        const sealed = sealFile(created.mk, { id, mediaType: 'image/jpeg', bytes: await randomJpeg(page, 5_000) });
+        const sealed = sealFile(created.mk, { id, mediaType: 'image/jpeg', bytes: await randomJpeg(page, { width: 200, minBytes: 5_000, quality: 0.92 }) });
         const query = new URLSearchParams({ id, media_type: 'image/jpeg', wrapped_key: sealed.wrappedKey });
         await check(await page.request.post(`${api}/files?${query}`, { headers: { ...headers, 'Content-Type': 'application/octet-stream' }, data: Buffer.from(sealed.ciphertext) }));
         links[slot] = fileLinkFor(sealed);
@@ -373,7 +323,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
     beforeAll(async () => {
       browser = await launchBrowser();
       page = await browser.context.newPage();
-      await signUp(page, server.url, `malicious-${engine}@example.com`);
+      await signUpToAccount(page, server.url, 'en', `malicious-${engine}@example.com`);
       await heading(page, en('vault.setup.heading')).waitFor();
       await seed();
     }, 90_000);
@@ -510,7 +460,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
         element(vault, ids.address).id = randomUUID();
       });
       await page.reload();
-      await unlock(page, passphrase);
+      await unlock(page, 'en', passphrase);
       await expectCards(
         [
           { type: 'personal_details', mustNotShow: shown.personal },
@@ -535,7 +485,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
         phone.wrapped_key = email.wrapped_key;
       });
       await page.reload();
-      await unlock(page, passphrase);
+      await unlock(page, 'en', passphrase);
       await expectCards(
         [
           { type: 'internal_passport', mustNotShow: shown.passport },
@@ -551,7 +501,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
       await lock(page);
       await page.unrouteAll({ behavior: 'wait' });
       await page.reload();
-      await unlock(page, passphrase);
+      await unlock(page, 'en', passphrase);
       await expectCards([], [
         { type: 'personal_details', shows: shown.personal },
         { type: 'passport', shows: shown.passport },
@@ -565,7 +515,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
     }, 90_000);
 
     it('an altered or swapped scan fails with the uniform error and is never shown', async () => {
-      await unlock(page, passphrase);
+      await unlock(page, 'en', passphrase);
       const passport = card(page, 'passport');
       const front = en('slot.front_side');
       const selfie = en('slot.selfie');

@@ -1,13 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page, Request } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { ELEMENT_TYPES, elementSpec, type FieldKind } from '../../src/protocol/index.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { Browsers, openWatchedPage } from '../helpers/browser.js';
 import { engines } from '../helpers/db.js';
-import { PASSWORD } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
 /**
  * The vault pages in a real Chromium, with the real Argon2id cost: set-up,
@@ -15,127 +13,20 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * found by their labels and buttons by their names, from the catalogs.
  * SCREENSHOT_DIR=/tmp/shots saves a picture of each screen.
  */
-const SHOTS = process.env.SCREENSHOT_DIR;
-
-/** A message as the page shows it: in Arabic, string values are bidi-isolated (U+2068 … U+2069). */
-function ui(locale: Locale, key: string, vars: Record<string, string> = {}): string {
-  const isolated = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, locale === 'ar' ? `\u2068${v}\u2069` : v]));
-  return t(locale, key, isolated);
-}
-
-interface Watched extends Page {
-  errors: string[];
-  consoleText: string[];
-  sent: { url: string; method: string; body: Buffer | null }[];
-}
-
 describe.each(engines())('vault pages in Chromium (%s)', (engine) => {
   let server: TestServer;
-  const browsers: { close(): Promise<void> }[] = [];
+  const browsers = new Browsers();
+  const shot = screenshots(`${engine}-`);
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
   afterAll(() => server?.close());
-  afterEach(async () => {
-    await Promise.all(browsers.splice(0).map((b) => b.close()));
-  });
+  afterEach(() => browsers.closeAll());
 
-  async function openPage(locale?: string): Promise<Watched> {
-    const browser = await launchBrowser({ locale });
-    browsers.push(browser);
-    const page = (await browser.context.newPage()) as Watched;
-    await page.setViewportSize({ width: 1100, height: 900 });
-    page.errors = [];
-    page.consoleText = [];
-    page.sent = [];
-    page.on('pageerror', (e) => page.errors.push(e.message));
-    page.on('console', (m) => {
-      page.consoleText.push(m.text());
-      if (m.type() === 'error') page.errors.push(m.text());
-    });
-    page.on('request', (r: Request) => page.sent.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
-    return page;
-  }
-
-  async function shot(page: Page, name: string, fullPage = true) {
-    if (!SHOTS) return;
-    await page.screenshot({ path: join(SHOTS, `${engine}-${name}.png`), fullPage });
-  }
-
-  const heading = (page: Page, text: string) => page.getByRole('heading', { name: text, exact: true });
-
-  async function signUpToAccount(page: Page, locale: Locale, email: string, query = '') {
-    await page.goto(`${server.url}/account/login${query}`);
-    await page.getByRole('link', { name: t(locale, 'login.signup_link') }).click();
-    await page.getByLabel(t(locale, 'form.email')).fill(email);
-    await page.getByLabel(t(locale, 'form.password'), { exact: true }).fill(PASSWORD);
-    await page.getByLabel(t(locale, 'form.password_confirm')).fill(PASSWORD);
-    await page.getByRole('button', { name: t(locale, 'signup.submit') }).click();
-    await page.waitForURL(`${server.url}/account`);
-  }
-
-  /** Sets the vault up and returns the recovery code read from the page. */
-  async function setUpVault(page: Page, locale: Locale, passphrase: string): Promise<string> {
-    await heading(page, t(locale, 'vault.setup.heading')).waitFor();
-    await shot(page, `${locale}-1-setup-empty`);
-    const first = page.getByLabel(t(locale, 'vault.passphrase'), { exact: true });
-    // Too weak first: the meter says so and nothing is created.
-    await first.fill('password1');
-    await page.getByLabel(t(locale, 'vault.passphrase_confirm')).fill('password1');
-    await page.getByRole('button', { name: t(locale, 'vault.setup.submit') }).click();
-    await page.getByText(t(locale, 'vault.strength.too_weak')).waitFor();
-    await first.fill(passphrase);
-    await page.getByLabel(t(locale, 'vault.passphrase_confirm')).fill(passphrase);
-    await shot(page, `${locale}-2-setup-filled`);
-    await page.getByRole('button', { name: t(locale, 'vault.setup.submit') }).click();
-
-    await heading(page, t(locale, 'vault.recovery.heading')).waitFor({ timeout: 20_000 });
-    const code = (await page.locator('#recovery-code').textContent())!.trim();
-    expect(code).toMatch(/^[0-9A-Z*~$=]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]{4}$/);
-    const download = page.getByRole('link', { name: t(locale, 'vault.recovery.download') });
-    expect(await download.getAttribute('download')).toBe(t(locale, 'vault.recovery.file_name'));
-    expect(await download.getAttribute('href')).toMatch(/^blob:/);
-    const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
-    expect(file.suggestedFilename()).toBe(t(locale, 'vault.recovery.file_name'));
-    expect(readFileSync((await file.path())!, 'utf8')).toContain(code);
-    await shot(page, `${locale}-3-recovery-code`);
-
-    const confirm = page.getByLabel(t(locale, 'vault.recovery.confirm_label'));
-    await confirm.fill('ZZZZ');
-    await page.getByRole('button', { name: t(locale, 'vault.recovery.continue') }).click();
-    await page.getByText(t(locale, 'vault.recovery.confirm_mismatch')).waitFor();
-    await confirm.fill(code.split('-').pop()!.toLowerCase());
-    await page.getByRole('button', { name: t(locale, 'vault.recovery.continue') }).click();
-    await heading(page, t(locale, 'vault.docs.heading')).waitFor();
-    expect(await page.locator('#recovery-code').count()).toBe(0);
-    return code;
-  }
-
-  async function unlock(page: Page, locale: Locale, passphrase: string) {
-    await heading(page, t(locale, 'vault.unlock.heading')).waitFor();
-    await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
-    await page.getByRole('button', { name: t(locale, 'vault.unlock.submit') }).click();
-    await heading(page, t(locale, 'vault.docs.heading')).waitFor({ timeout: 20_000 });
-  }
-
-  /** A real JPEG made in the page: a canvas of random pixels. */
-  async function randomJpeg(page: Page): Promise<Buffer> {
-    const bytes = await page.evaluate(async () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 120;
-      canvas.height = 80;
-      const ctx = canvas.getContext('2d')!;
-      const image = ctx.createImageData(canvas.width, canvas.height);
-      crypto.getRandomValues(image.data.subarray(0, 65536));
-      for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
-      ctx.putImageData(image, 0, 0);
-      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/jpeg', 0.9));
-      return Array.from(new Uint8Array(await blob.arrayBuffer()));
-    });
-    return Buffer.from(bytes);
-  }
+  const openPage = (locale?: string) => openWatchedPage(browsers, { locale });
+  /** Set-up checks the way there too, and pictures each screen. */
+  const thorough = (page: Page) => ({ thorough: true, shot: (name: string) => shot(page, name) });
 
   const card = (page: Page, locale: Locale, type: string) =>
     page.locator('article.element-card').filter({ has: page.getByRole('heading', { name: t(locale, `element.${type}`), exact: true }) });
@@ -144,13 +35,7 @@ describe.each(engines())('vault pages in Chromium (%s)', (engine) => {
   async function expectScanShows(page: Page, locale: Locale, slot: string) {
     const label = t(locale, `slot.${slot}`);
     await page.getByRole('button', { name: ui(locale, 'vault.scan.show', { slot: label }) }).click();
-    const img = page.getByRole('img', { name: ui(locale, 'vault.scan.alt', { slot: label }) });
-    await img.waitFor();
-    expect(await img.getAttribute('src')).toMatch(/^blob:/);
-    const width = await img.evaluate((el: HTMLImageElement) =>
-      el.complete ? el.naturalWidth : new Promise<number>((resolve) => el.addEventListener('load', () => resolve(el.naturalWidth), { once: true })),
-    );
-    expect(width).toBe(120);
+    expect(await imageWidth(page, ui(locale, 'vault.scan.alt', { slot: label }))).toBe(120);
   }
 
   it('sets up a vault, keeps documents with a scan across lock, edit and reload, and recovers with the code', async () => {
@@ -158,9 +43,9 @@ describe.each(engines())('vault pages in Chromium (%s)', (engine) => {
     const page = await openPage();
     const passphrase = 'orbit velvet canyon lantern 42';
     const email = `vault-${engine}@example.com`;
-    await signUpToAccount(page, locale, email);
+    await signUpToAccount(page, server.url, locale, email);
     expect(await page.locator('html').getAttribute('dir')).toBe('ltr');
-    const code = await setUpVault(page, locale, passphrase);
+    const code = await setUpVault(page, locale, passphrase, thorough(page));
     await page.getByText(t(locale, 'vault.setup.done')).waitFor();
     await shot(page, 'en-4-documents-empty');
 
@@ -275,11 +160,11 @@ describe.each(engines())('vault pages in Chromium (%s)', (engine) => {
     const locale = 'ar';
     const page = await openPage('ar');
     const passphrase = 'نخلة قمر بحر جبل ٧';
-    await signUpToAccount(page, locale, `arabic-vault-${engine}@example.com`);
+    await signUpToAccount(page, server.url, locale, `arabic-vault-${engine}@example.com`);
     const html = page.locator('html');
     expect(await html.getAttribute('dir')).toBe('rtl');
     expect(await html.getAttribute('lang')).toBe('ar');
-    await setUpVault(page, locale, passphrase);
+    await setUpVault(page, locale, passphrase, thorough(page));
     for (const group of ['personal', 'identity', 'address', 'address_documents', 'contacts']) {
       await expect(page.getByRole('heading', { name: t(locale, `vault.group.${group}`), exact: true }).isVisible()).resolves.toBe(true);
     }
@@ -327,8 +212,8 @@ describe.each(engines())('vault pages in Chromium (%s)', (engine) => {
     const locale = 'en';
     const page = await openPage();
     const passphrase = 'copper tundra whistle maple 9';
-    await signUpToAccount(page, locale, `all-types-${engine}@example.com`);
-    const firstCode = await setUpVault(page, locale, passphrase);
+    await signUpToAccount(page, server.url, locale, `all-types-${engine}@example.com`);
+    const firstCode = await setUpVault(page, locale, passphrase, thorough(page));
     const jpeg = await randomJpeg(page);
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
     const sample: Record<FieldKind, string> = { text: 'Sample 1', date: '2020-02-29', country: 'BH', gender: 'other', phone: '+97336001234', email: 'someone@example.com' };

@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApp } from '../../src/app.js';
 import { createServices, type Services } from '../../src/services.js';
-import { createLogger } from '../../src/ops/logger.js';
+import { createLogger, type Logger } from '../../src/ops/logger.js';
 import { testDatabase, type Engine, type TestDatabase } from './db.js';
 
 export interface TestServer {
@@ -27,7 +27,14 @@ export function testSecrets() {
  * A real listening server on a free port, with the issuer set to its address.
  * The port is taken first so the issuer is known before the provider is built.
  */
-export async function startTestServer(engine: Engine, overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Defaults to a silent logger. */
+  logger?: Logger;
+  /** Sees each request before the app does (the zero-knowledge tests record them). */
+  onRequest?: (req: IncomingMessage) => void;
+}
+
+export async function startTestServer(engine: Engine, overrides: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -47,8 +54,12 @@ export async function startTestServer(engine: Engine, overrides: Record<string, 
     },
   );
   const database = await testDatabase(engine);
-  const services = await createServices(config, database, createLogger('silent'));
-  server.on('request', createApp(services).callback());
+  const services = await createServices(config, database, options.logger ?? createLogger('silent'));
+  const app = createApp(services).callback();
+  server.on('request', (req, res) => {
+    options.onRequest?.(req);
+    void app(req, res);
+  });
   return {
     url,
     config,

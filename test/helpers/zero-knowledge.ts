@@ -8,16 +8,12 @@
  * base64 and base64url at every alignment, hex), plus a search for any run of a
  * scan's plaintext bytes.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { createServices } from '../../src/services.js';
-import { testDatabase, type Engine } from './db.js';
-import { testSecrets, type TestServer } from './server.js';
+import type { Engine } from './db.js';
+import { startTestServer, type TestServer } from './server.js';
 
 // ---------------------------------------------------------------- recording server
 
@@ -73,24 +69,6 @@ function tee(req: IncomingMessage): RecordedRequest {
  * memory (`createLogger('debug', stream)`).
  */
 export async function startRecordingServer(engine: Engine, overrides: Record<string, unknown> = {}): Promise<RecordingServer> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://localhost:${port}`;
-  const config = loadConfig(
-    {},
-    {
-      NODE_ENV: 'test',
-      ISSUER: url,
-      DATABASE_URL: 'memory://',
-      LOG_LEVEL: 'debug',
-      ARGON2_MEMORY_KIB: 8192,
-      ARGON2_TIME_COST: 1,
-      CLEANUP_INTERVAL_SECONDS: 0,
-      ...testSecrets(),
-      ...overrides,
-    },
-  );
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
@@ -99,26 +77,12 @@ export async function startRecordingServer(engine: Engine, overrides: Record<str
     },
   });
   const requests: RecordedRequest[] = [];
-  const database = await testDatabase(engine);
-  const services = await createServices(config, database, createLogger('debug', stream));
-  const app = createApp(services).callback();
-  server.on('request', (req, res) => {
-    requests.push(tee(req));
-    void app(req, res);
-  });
-  return {
-    url,
-    config,
-    services,
-    database,
-    requests,
-    logs,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await database.close();
-    },
-  };
+  const server = await startTestServer(
+    engine,
+    { LOG_LEVEL: 'debug', ...overrides },
+    { logger: createLogger('debug', stream), onRequest: (req) => requests.push(tee(req)) },
+  );
+  return { ...server, requests, logs };
 }
 
 /** A header of a recorded request (first occurrence, case-insensitive). */

@@ -88,8 +88,12 @@ function buildSchema(spec: ElementSpec): z.ZodType {
   }
   // Strict: an unknown field is refused, not silently dropped, so a typo or a
   // newer client's field never disappears on a round trip.
-  const object = z.strictObject(shape);
-  if (!('date_of_issuance' in shape && 'date_of_expiry' in shape)) return object;
+  return withDateOrder(z.strictObject(shape));
+}
+
+/** Documents with both dates: expiry may not come before issuance. */
+export function withDateOrder(object: z.ZodObject): z.ZodType {
+  if (!('date_of_issuance' in object.shape && 'date_of_expiry' in object.shape)) return object;
   return object.refine(
     (data: Record<string, unknown>) =>
       typeof data.date_of_issuance !== 'string' ||

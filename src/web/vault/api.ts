@@ -63,6 +63,36 @@ export class NetworkError extends Error {
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
+/**
+ * One request to the holder's JSON APIs (vault, releases): same-origin cookies,
+ * never cached, the CSRF token on writes; an error answer becomes an ApiError
+ * with the server's code and description, a failed fetch a NetworkError.
+ */
+export async function accountRequest(fetchImpl: Fetch, csrf: string, url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('Accept', 'application/json');
+  if (init.method && init.method !== 'GET') headers.set('X-CSRF-Token', csrf);
+  let response: Response;
+  try {
+    response = await fetchImpl(url, { ...init, headers, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new NetworkError();
+  }
+  if (!response.ok) {
+    let code = 'server_error';
+    let description = '';
+    try {
+      const body = (await response.json()) as { error?: unknown; error_description?: unknown };
+      if (typeof body.error === 'string') code = body.error;
+      if (typeof body.error_description === 'string') description = body.error_description;
+    } catch {
+      // not JSON: keep the generic code
+    }
+    throw new ApiError(response.status, code, description);
+  }
+  return response;
+}
+
 export class VaultApi {
   constructor(
     private readonly csrf: string,
@@ -70,29 +100,8 @@ export class VaultApi {
     private readonly base = '/api/vault',
   ) {}
 
-  private async send(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    headers.set('Accept', 'application/json');
-    if (init.method && init.method !== 'GET') headers.set('X-CSRF-Token', this.csrf);
-    let response: Response;
-    try {
-      response = await this.fetchImpl(`${this.base}${path}`, { ...init, headers, credentials: 'same-origin', cache: 'no-store' });
-    } catch {
-      throw new NetworkError();
-    }
-    if (!response.ok) {
-      let code = 'server_error';
-      let description = '';
-      try {
-        const body = (await response.json()) as { error?: unknown; error_description?: unknown };
-        if (typeof body.error === 'string') code = body.error;
-        if (typeof body.error_description === 'string') description = body.error_description;
-      } catch {
-        // not JSON: keep the generic code
-      }
-      throw new ApiError(response.status, code, description);
-    }
-    return response;
+  private send(path: string, init: RequestInit = {}): Promise<Response> {
+    return accountRequest(this.fetchImpl, this.csrf, `${this.base}${path}`, init);
   }
 
   private async json<T>(path: string, init: RequestInit = {}): Promise<T> {

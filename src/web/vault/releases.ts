@@ -3,7 +3,7 @@
  * which kinds of documents when (metadata only, the server has nothing else),
  * and revocation. Same session cookie and CSRF token as the vault API.
  */
-import { ApiError, NetworkError, type Fetch } from './api.js';
+import { accountRequest, NetworkError, type Fetch } from './api.js';
 
 export interface ReleaseEntry {
   id: string;
@@ -22,27 +22,12 @@ export class ReleasesApi {
   ) {}
 
   private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const headers = new Headers(init.headers);
-    headers.set('Accept', 'application/json');
-    if (init.method && init.method !== 'GET') headers.set('X-CSRF-Token', this.csrf);
-    let response: Response;
+    const response = await accountRequest(this.fetchImpl, this.csrf, `${this.base}${path}`, init);
     try {
-      response = await this.fetchImpl(`${this.base}${path}`, { ...init, headers, credentials: 'same-origin', cache: 'no-store' });
+      return (await response.json()) as T;
     } catch {
       throw new NetworkError();
     }
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      body = undefined;
-    }
-    if (!response.ok) {
-      const { error, error_description } = (body ?? {}) as { error?: unknown; error_description?: unknown };
-      throw new ApiError(response.status, typeof error === 'string' ? error : 'server_error', typeof error_description === 'string' ? error_description : '');
-    }
-    if (body === undefined) throw new NetworkError();
-    return body as T;
   }
 
   async list(): Promise<ReleaseEntry[]> {
