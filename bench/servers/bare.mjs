@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { baseCommands, serveCommands } from './ipc.mjs';
+import { SIGNING_ALGS } from '../../dist/src/oidc/keys.js';
+import { ENCRYPTION_ALGS, ENCRYPTION_ENCS, TTL } from '../../dist/src/oidc/provider.js';
 
 const port = Number(process.env.PORT);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -27,22 +29,10 @@ const accounts = new Map(); // accountId -> email
 const clients = [];
 const cookieKeys = [randomBytes(32).toString('base64url')];
 const cookie = { httpOnly: true, sameSite: 'lax', secure: false, path: '/' };
-const SIGNING = ['ES256', 'EdDSA', 'RS256'];
-const ENC_ALGS = ['ECDH-ES+A256KW', 'RSA-OAEP-256'];
-const ENC_ENCS = ['A256GCM'];
-const TTL = {
-  AccessToken: 3600,
-  AuthorizationCode: 60,
-  IdToken: 3600,
-  RefreshToken: 14 * 24 * 3600,
-  Interaction: 3600,
-  Session: 14 * 24 * 3600,
-  Grant: 14 * 24 * 3600,
-  ClientCredentials: 600,
-  DeviceCode: 600,
-  BackchannelAuthenticationRequest: 600,
-  PreAuthorizedCode: 600,
-};
+// The same algorithms and lifetimes as Wathiqa's provider (the compiled constants).
+const SIGNING = [...SIGNING_ALGS];
+const ENC_ALGS = ENCRYPTION_ALGS;
+const ENC_ENCS = ENCRYPTION_ENCS;
 
 let provider;
 function build() {

@@ -245,15 +245,18 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
     grant.addOIDCScope(String(details.params.scope));
     const claims = (details.prompt.details as { missingOIDCClaims?: string[] }).missingOIDCClaims;
     if (claims) grant.addOIDCClaims(claims);
-    await releases.checkHeader(input.jwe, target);
-    const grantId = await grant.save();
+    let saved = false;
     const release = await releases
-      .create(accountId, grantId, target, input)
+      .create(accountId, target, input, async () => {
+        const id = await grant.save();
+        saved = true;
+        return id;
+      })
       .catch(async (error: unknown) => {
-        await grant.destroy();
+        if (saved) await grant.destroy(); // no grant without its release
         throw error;
       });
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId, releaseId: release.id } }, { mergeWithLastSubmission: true });
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId: release.grantId, releaseId: release.id } }, { mergeWithLastSubmission: true });
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { redirect_to: redirectTo };
   });

@@ -29,8 +29,8 @@ export interface ProviderDeps {
 }
 
 export const SCOPES = ['openid', 'email', 'offline_access', 'passport'] as const;
-const ENCRYPTION_ALGS: ('ECDH-ES+A256KW' | 'RSA-OAEP-256')[] = ['ECDH-ES+A256KW', 'RSA-OAEP-256'];
-const ENCRYPTION_ENCS: 'A256GCM'[] = ['A256GCM'];
+export const ENCRYPTION_ALGS: ('ECDH-ES+A256KW' | 'RSA-OAEP-256')[] = ['ECDH-ES+A256KW', 'RSA-OAEP-256'];
+export const ENCRYPTION_ENCS: 'A256GCM'[] = ['A256GCM'];
 
 /** Token and session lifetimes, in seconds. */
 export const TTL = {

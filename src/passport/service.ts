@@ -56,8 +56,11 @@ export class ReleaseService {
     if (!key || header.kid !== key.kid) throw badRequest("jwe: kid must name the client's registered encryption key");
   }
 
-  /** Checks and stores a release for a new grant. */
-  async create(accountId: string, grantId: string, client: ClientKeys, input: ReleaseInput) {
+  /**
+   * Checks a release, then saves its new grant (`saveGrant`, only once everything
+   * checked out) and stores the release with it.
+   */
+  async create(accountId: string, client: ClientKeys, input: ReleaseInput, saveGrant: () => Promise<string>) {
     await this.checkHeader(input.jwe, client);
     const types = [...new Set(input.element_types)];
     if (!types.length || !types.every(isElementType)) throw badRequest('element_types: must name element types');
@@ -72,7 +75,9 @@ export class ReleaseService {
         .execute();
       if (owned.length !== fileIds.length) throw badRequest('file_ids: every scan must be one of your documents');
     }
-    return this.releases.create({ grant_id: grantId, account_id: accountId, client_id: client.clientId, jwe: input.jwe, element_types: types, file_ids: fileIds });
+    const grantId = await saveGrant();
+    const release = await this.releases.create({ grant_id: grantId, account_id: accountId, client_id: client.clientId, jwe: input.jwe, element_types: types, file_ids: fileIds });
+    return { ...release, grantId };
   }
 
   /** The grant's release JWE (the `passport` claim), if it has a live one. */

@@ -6,6 +6,7 @@
  *
  * The plaintext must match the release's size, sha256 and media type.
  */
+import { concatBytes } from '../protocol/encoding.js';
 import {
   base64urlDecode,
   ENVELOPE_OVERHEAD,
@@ -64,13 +65,7 @@ async function readLimited(response: Response, limit: number): Promise<Uint8Arra
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 function belongsTo(release: Release, file: ReleasedFile): boolean {
