@@ -51,6 +51,11 @@ const ConfigSchema = z.object({
   VAULT_MAX_BYTES: int(1024 * 1024),
   CLEANUP_INTERVAL_SECONDS: int(0),
   SHUTDOWN_GRACE_SECONDS: int(0),
+  HEADERS_TIMEOUT_SECONDS: int(1),
+  REQUEST_TIMEOUT_SECONDS: int(1),
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: int(0).max(300),
+  OUTBOUND_ALLOW_PRIVATE: bool,
+  OUTBOUND_TIMEOUT_MS: int(100).max(60_000),
 });
 
 type Raw = z.infer<typeof ConfigSchema>;
@@ -82,6 +87,12 @@ export interface Config {
   vaultQuota: { maxElements: number; maxBytes: number };
   cleanupIntervalSeconds: number;
   shutdownGraceSeconds: number;
+  /** Slow clients: a request must send its headers, and all of itself, within these. */
+  http: { headersTimeoutSeconds: number; requestTimeoutSeconds: number };
+  /** How long the refresh token just rotated away may still be redeemed once more. */
+  refreshTokenReuseGraceSeconds: number;
+  /** The guarded fetcher (every outbound request): private addresses allowed only in development. */
+  outbound: { allowPrivate: boolean; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -89,6 +100,43 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Shannon entropy of a string's characters, in bits per character, times its length:
+ * a rough bound on how much guessing it takes. Repeated characters, short alphabets
+ * and long runs of one character all score low; random base64url of 32 bytes scores
+ * about 200 bits.
+ */
+export function estimatedEntropyBits(value: string | Uint8Array): number {
+  const symbols = typeof value === 'string' ? [...value] : [...value];
+  const counts = new Map<string | number, number>();
+  for (const s of symbols) counts.set(s, (counts.get(s) ?? 0) + 1);
+  let perSymbol = 0;
+  for (const n of counts.values()) {
+    const p = n / symbols.length;
+    perSymbol -= p * Math.log2(p);
+  }
+  return perSymbol * symbols.length;
+}
+
+/** Production secrets must look random: at least 128 bits by the estimate above. */
+export const MIN_SECRET_BITS = 128;
+
+function weakSecrets(raw: Raw): string[] {
+  const problems: string[] = [];
+  const weak = (value: string | Uint8Array) => estimatedEntropyBits(value) < MIN_SECRET_BITS;
+  raw.COOKIE_KEYS?.forEach((key, i) => {
+    if (weak(key)) problems.push(`COOKIE_KEYS: key ${i + 1} has too little entropy; use 32 random bytes (base64url)`);
+  });
+  if (raw.OPERATOR_KEY && weak(Buffer.from(raw.OPERATOR_KEY, 'base64url'))) {
+    problems.push('OPERATOR_KEY has too little entropy; use 32 random bytes (base64url)');
+  }
+  if (raw.ADMIN_TOKEN && weak(raw.ADMIN_TOKEN)) problems.push('ADMIN_TOKEN has too little entropy; use 32 random bytes (base64url)');
+  if (raw.INITIAL_ACCESS_TOKEN && weak(raw.INITIAL_ACCESS_TOKEN)) {
+    problems.push('INITIAL_ACCESS_TOKEN has too little entropy; use 32 random bytes (base64url)');
+  }
+  return problems;
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -109,7 +157,9 @@ function devSecrets(dataDir: string | undefined): { COOKIE_KEYS: string; OPERATO
   if (!dataDir) return fresh();
   const file = join(dataDir, 'secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  mkdirSync(dataDir, { recursive: true });
+  // The embedded database and these secrets live here: the owner's only.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const secrets = fresh();
   writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
@@ -140,7 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (!raw.OPERATOR_KEY) missing.push('OPERATOR_KEY is required in production (32 random bytes, base64url)');
     if (!raw.ISSUER) missing.push('ISSUER is required in production');
     else if (!https) missing.push('ISSUER must be an https:// URL in production');
+    if (raw.OUTBOUND_ALLOW_PRIVATE) missing.push('OUTBOUND_ALLOW_PRIVATE must be false in production (it lets clients point the server at private addresses)');
+    missing.push(...weakSecrets(raw));
     if (missing.length) throw new ConfigError(missing);
+  }
+  if (raw.HEADERS_TIMEOUT_SECONDS > raw.REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(['HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS']);
   }
 
   const dataDir = resolve(raw.DATA_DIR);
@@ -185,5 +240,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     vaultQuota: { maxElements: raw.VAULT_MAX_ELEMENTS, maxBytes: raw.VAULT_MAX_BYTES },
     cleanupIntervalSeconds: raw.CLEANUP_INTERVAL_SECONDS,
     shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
+    http: { headersTimeoutSeconds: raw.HEADERS_TIMEOUT_SECONDS, requestTimeoutSeconds: raw.REQUEST_TIMEOUT_SECONDS },
+    refreshTokenReuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
+    outbound: { allowPrivate: raw.OUTBOUND_ALLOW_PRIVATE, timeoutMs: raw.OUTBOUND_TIMEOUT_MS },
   };
 }

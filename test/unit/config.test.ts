@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, estimatedEntropyBits, loadConfig } from '../../src/config.js';
 
 const secrets = { COOKIE_KEYS: 'k'.repeat(32), OPERATOR_KEY: 'A'.repeat(43) };
 
@@ -45,10 +46,54 @@ describe('config', () => {
     expect(message).toContain('https');
   });
 
+  const random = () => randomBytes(32).toString('base64url');
+  const strong = () => ({ COOKIE_KEYS: random(), OPERATOR_KEY: random(), ADMIN_TOKEN: random() });
+
   it('starts in production with explicit secrets and an https issuer', () => {
-    const config = loadConfig({}, { NODE_ENV: 'production', ISSUER: 'https://id.example.com/', ...secrets });
+    const config = loadConfig({}, { NODE_ENV: 'production', ISSUER: 'https://id.example.com/', ...strong() });
     expect(config.issuer).toBe('https://id.example.com');
     expect(config.https).toBe(true);
+  });
+
+  it.each([
+    ['COOKIE_KEYS', { COOKIE_KEYS: 'k'.repeat(32) }],
+    ['COOKIE_KEYS', { COOKIE_KEYS: `${random()},${'ab'.repeat(20)}` }],
+    ['OPERATOR_KEY', { OPERATOR_KEY: 'A'.repeat(43) }],
+    ['OPERATOR_KEY', { OPERATOR_KEY: Buffer.alloc(32).toString('base64url') }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: '0'.repeat(40) }],
+    ['INITIAL_ACCESS_TOKEN', { INITIAL_ACCESS_TOKEN: 'password'.repeat(5) }],
+  ])('refuses a low-entropy %s in production, naming the setting and not the value', (name, weak) => {
+    const settings = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', ...strong(), ...weak };
+    let error: unknown;
+    try {
+      loadConfig({}, settings);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${name}`);
+    expect((error as Error).message).toMatch(/too little entropy/);
+    for (const value of Object.values(weak)) for (const part of value.split(',')) expect((error as Error).message).not.toContain(part);
+  });
+
+  it('estimates random secrets far above the floor and repeated ones at zero', () => {
+    for (let i = 0; i < 200; i++) expect(estimatedEntropyBits(randomBytes(32))).toBeGreaterThan(128);
+    for (let i = 0; i < 200; i++) expect(estimatedEntropyBits(randomBytes(32).toString('base64url'))).toBeGreaterThan(128);
+    expect(estimatedEntropyBits('k'.repeat(32))).toBe(0);
+    expect(estimatedEntropyBits(new Uint8Array(32))).toBe(0);
+  });
+
+  it('refuses private outbound addresses in production and inconsistent HTTP timeouts anywhere', () => {
+    expect(() => loadConfig({}, { NODE_ENV: 'production', ISSUER: 'https://id.example.com', ...strong(), OUTBOUND_ALLOW_PRIVATE: 'true' })).toThrow(
+      /OUTBOUND_ALLOW_PRIVATE/,
+    );
+    expect(() => loadConfig({}, { DATABASE_URL: 'memory://', ...secrets, HEADERS_TIMEOUT_SECONDS: 30, REQUEST_TIMEOUT_SECONDS: 10 })).toThrow(
+      /HEADERS_TIMEOUT_SECONDS/,
+    );
+    const config = loadConfig({}, { DATABASE_URL: 'memory://', ...secrets });
+    expect(config.http).toEqual({ headersTimeoutSeconds: 20, requestTimeoutSeconds: 120 });
+    expect(config.refreshTokenReuseGraceSeconds).toBe(10);
+    expect(config.outbound).toEqual({ allowPrivate: false, timeoutMs: 5000 });
   });
 
   it('refuses short secrets without printing them', () => {
@@ -69,6 +114,7 @@ describe('config', () => {
       expect(Buffer.from(second.operatorKey)).toEqual(Buffer.from(first.operatorKey));
       expect(first.operatorKey).toHaveLength(32);
       expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
       expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toHaveProperty('OPERATOR_KEY');
     } finally {
       rmSync(dir, { recursive: true, force: true });
