@@ -11,12 +11,16 @@ const COMMON = new Set((dictionary['passwords-common'] as string[]).filter((p) =
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'too_common';
 
-/** NIST SP 800-63B style: length limits and a deny-list, no composition rules. */
+/**
+ * NIST SP 800-63B style: length limits and a deny-list, no composition rules.
+ * Judged on the NFKC form, the one that is hashed: `ｐａｓｓｗｏｒｄ１２３` is `password123`.
+ */
 export function checkPassword(password: string): PasswordProblem | undefined {
-  const length = [...password].length;
+  const normalized = password.normalize('NFKC');
+  const length = [...normalized].length;
   if (length < PASSWORD_MIN) return 'too_short';
   if (length > PASSWORD_MAX) return 'too_long';
-  if (COMMON.has(password.toLowerCase())) return 'too_common';
+  if (COMMON.has(normalized.toLowerCase())) return 'too_common';
   return undefined;
 }
 

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import type { Metrics } from '../ops/metrics.js';
-import { checkPassword, PasswordHasher, type PasswordProblem } from './passwords.js';
+import { checkPassword, PASSWORD_MAX, PasswordHasher, type PasswordProblem } from './passwords.js';
 import { accountRepository, type PublicAccount } from './repository.js';
-import { Throttle, type Limit, type ThrottleState } from './throttle.js';
+import { Throttle, type Limit } from './throttle.js';
 
 export const EmailSchema = z
   .string()
@@ -61,22 +61,31 @@ export class AccountService {
     return parsed.data;
   }
 
-  /** Creates an account; used by the operator (no per-IP limit) and by sign-up. */
-  async create(email: string, password: string): Promise<PublicAccount> {
+  /** The cheap checks, before anything is counted or hashed. */
+  private checked(email: string, password: string): string {
     const normalized = this.parseEmail(email);
     const problem = checkPassword(password);
     if (problem) throw new AccountError(problem);
+    return normalized;
+  }
+
+  /** Creates an account; used by the operator (no per-IP limit) and by sign-up. */
+  async create(email: string, password: string): Promise<PublicAccount> {
+    return this.insert(this.checked(email, password), password);
+  }
+
+  private async insert(normalized: string, password: string): Promise<PublicAccount> {
     const account = await this.accounts.create(normalized, await this.hasher.hash(password));
     if (!account) throw new AccountError('email_taken');
     return account;
   }
 
+  /** Input errors cost nothing; every sign-up that reaches the database counts against the IP first. */
   async signUp(email: string, password: string, ip: string): Promise<PublicAccount> {
-    const key = `signup:ip:${ip}`;
-    const state = await this.throttle.check(key, this.limits.signupIp);
-    if (state.blocked) throw new AccountError('ip_limited', state.retryAfterSeconds);
-    await this.throttle.hit(key, this.limits.signupIp);
-    const account = await this.create(email, password);
+    const normalized = this.checked(email, password);
+    const [attempt] = await this.throttle.take([{ key: `signup:ip:${ip}`, limit: this.limits.signupIp }]);
+    if (!attempt!.allowed) throw new AccountError('ip_limited', attempt!.retryAfterSeconds);
+    const account = await this.insert(normalized, password);
     this.metrics?.signUps.inc();
     return account;
   }
@@ -97,24 +106,29 @@ export class AccountService {
     }
   }
 
+  /**
+   * The attempt is counted (IP, then account) before Argon2 runs, so concurrent
+   * guesses cannot overtake the counter; a success takes it back.
+   */
   private async verify(email: string, password: string, ip: string): Promise<PublicAccount> {
     const normalized = EmailSchema.safeParse(email).data ?? email.trim().toLowerCase();
     const ipKey = `signin:ip:${ip}`;
     const accountKey = `signin:account:${normalized}`;
-    const [ipState, accountState] = (await this.throttle.checkAll([
-      { key: ipKey, limit: this.limits.ip },
-      { key: accountKey, limit: this.limits.account },
-    ])) as [ThrottleState, ThrottleState];
-    if (ipState.blocked) throw new AccountError('ip_limited', ipState.retryAfterSeconds);
-    if (accountState.blocked) throw new AccountError('account_locked', accountState.retryAfterSeconds);
+    const [[ipAttempt, accountAttempt], row] = await Promise.all([
+      this.throttle.take([
+        { key: ipKey, limit: this.limits.ip },
+        { key: accountKey, limit: this.limits.account },
+      ]),
+      // No account takes a password over the limit (measured as hashed), so none is looked up.
+      [...password.normalize('NFKC')].length <= PASSWORD_MAX ? this.accounts.findByEmail(normalized) : undefined,
+    ]);
+    if (!ipAttempt!.allowed) throw new AccountError('ip_limited', ipAttempt!.retryAfterSeconds);
+    if (!accountAttempt!.allowed) throw new AccountError('account_locked', accountAttempt!.retryAfterSeconds);
 
-    const row = [...password].length <= 256 ? await this.accounts.findByEmail(normalized) : undefined;
     const ok = row ? await this.hasher.verify(row.password_hash, password) : await this.hasher.verifyNothing(password);
-    if (!row || !ok) {
-      await Promise.all([this.throttle.hit(ipKey, this.limits.ip), this.throttle.hit(accountKey, this.limits.account)]);
-      throw new AccountError('invalid_credentials');
-    }
-    if (accountState.exists) await this.throttle.clear(accountKey);
+    if (!row || !ok) throw new AccountError('invalid_credentials');
+    // Failures on the account start again from zero; the IP only gets this attempt back.
+    await this.throttle.settle({ clear: [accountKey], forgive: [ipKey] });
     if (this.hasher.needsRehash(row.password_hash)) await this.accounts.updateHash(row.id, await this.hasher.hash(password));
     return { id: row.id, email: row.email, created_at: row.created_at };
   }
