@@ -11,7 +11,7 @@
  * Takes a few seconds (pure-JS Argon2id at 64 MiB). Inputs are fixed, so the
  * output only changes when the protocol does.
  */
-import { createCipheriv, createHash, hkdfSync } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -38,6 +38,9 @@ import {
   passphraseBytes,
   recoveryAd,
   scanDigest,
+  signState,
+  stateKeysDigest,
+  stateRecord,
   wrapElementKey,
   wrapFileKey,
   wrapMasterKey,
@@ -166,6 +169,8 @@ const description = {
     'bytes = the scan (here a 2x2 PNG). sha256 = SHA-256(bytes), size = its length in bytes; link = {id, media_type, size, sha256}, what an element stores for it. wrapped_fk = seal(mk, fk, "wathiqa/v1/fk|" + id). ciphertext = seal(fk, bytes, "wathiqa/v1/file|" + id + "|" + media_type); files travel as binary, shown here in base64url.',
   element:
     'content = {"data": data, "files": files}. data = the element\'s fields, validated by its type\'s schema (text trimmed and NFC; optional fields left out). files = the file links by slot, exactly the slots of the type (DESIGN 5.2 table): a required slot is present; a single slot (front_side, reverse_side, selfie) holds one link, a multiple slot (translation, files) an array of 1 to 20 links in the holder\'s order; an empty optional slot is left out; no other members; a file id appears at most once per element; {} for types without slots. link = {"id": file id (lower-case UUID), "media_type": "image/jpeg" | "image/png" | "application/pdf", "sha256": SHA-256 of the scan\'s plaintext (unpadded base64url, 43 characters), "size": the scan\'s plaintext length in bytes (integer, 1 to 10485760)}; here element.files.front_side is file.link, the file vector above. canonical_json = RFC 8785 (JCS) of content: members sorted by UTF-16 code units at every level ("data" before "files"; "id", "media_type", "sha256", "size" in a link), no whitespace, array order kept, strings as ECMAScript JSON.stringify writes them (non-ASCII unescaped). plaintext = UTF-8(canonical_json). wrapped_ek = seal(mk, ek, "wathiqa/v1/ek|" + id). ciphertext = seal(ek, plaintext, "wathiqa/v1/element|" + id + "|" + type + "|" + version), version in decimal. After opening, a client validates the content again (strict objects, exactly the type\'s slots, required slots present, no file id twice) and checks every scan it downloads against its link: the link\'s id and media type in the file AD, the link\'s SHA-256 and size for the plaintext. element_without_files is built the same way for a type without slots (files = {}) and non-ASCII data.',
+  state:
+    'The vault state record (DESIGN 5.8). keys = SHA-256(UTF-8(canonical({"kdf": the vault\'s KDF params, "recovery_wrapped_mk", "wrapped_mk"}))). record = RFC 8785 (JCS) of {"v": 1, "vault_id", "vault_version": the vault version once the write carrying the record is stored, "keys", "elements": [{"id", "version", "files": [the element\'s file ids, sorted, no duplicates]}, … sorted by id], "holder_keys": [holder key ids, sorted; empty until holder keys exist]}. sk = HKDF-SHA256(ikm = mk, salt = empty, info = UTF-8("wathiqa/v1/state"), L = 32). mac = HMAC-SHA256(sk, UTF-8(record)). Here: the vault and recovery vectors above (mk, kdf[kdf_case].params, wrapped_mk, recovery_wrapped_mk), with the element and element_without_files vectors in it.',
   rejected_kdf_params:
     'Parameters a client must refuse before deriving anything: below the floor (m < 65536, t < 3), above the ceilings that keep a server from exhausting the page (m > 1048576 KiB, t > 16), p outside 1..4, non-integers, another algorithm or version, a salt that is not 16 bytes, extra or missing members.',
 };
@@ -341,6 +346,28 @@ const rejectedKdf = [
   { alg: 'argon2id', m: 65536, p: 1, t: 3, v: 1 },
 ];
 
+// ---- the state record (DESIGN 5.8): computed here by hand from its definition, then compared
+const stateVaultVersion = 7;
+const stateElements = [
+  { id: passportVector.id, version: passportVector.version, files: [file.id] },
+  { id: personalVector.id, version: personalVector.version, files: [] as string[] },
+];
+const keysDigest = b64(new Uint8Array(createHash('sha256').update(referenceJcs({ kdf: arabic.params, recovery_wrapped_mk: recoveryWrappedMk, wrapped_mk: wrappedMk }), 'utf8').digest()));
+assertEqual('state keys digest', stateKeysDigest({ kdf: arabic.params, wrappedMk, recoveryWrappedMk }), keysDigest);
+const referenceRecord = referenceJcs({
+  v: 1,
+  vault_id: vaultId,
+  vault_version: stateVaultVersion,
+  keys: keysDigest,
+  elements: [...stateElements].sort((a, b) => (a.id < b.id ? -1 : 1)),
+  holder_keys: [],
+});
+const sk = referenceHkdf(mk, 'wathiqa/v1/state');
+const referenceMac = b64(new Uint8Array(createHmac('sha256', sk).update(referenceRecord, 'utf8').digest()));
+const signedState = signState(mk, stateRecord({ vaultId, vaultVersion: stateVaultVersion, keys: { kdf: arabic.params, wrappedMk, recoveryWrappedMk }, elements: stateElements }));
+assertEqual('state record', signedState.state, referenceRecord);
+assertEqual('state mac', signedState.state_mac, referenceMac);
+
 const strip = ({ _kek, ...rest }: Awaited<ReturnType<typeof kdfCase>>) => rest;
 const vectors = {
   name: 'wathiqa protocol v1 known-answer vectors',
@@ -377,6 +404,19 @@ const vectors = {
   },
   element: passportVector,
   element_without_files: personalVector,
+  state: {
+    vault_id: vaultId,
+    vault_version: stateVaultVersion,
+    kdf_case: 0,
+    wrapped_mk: wrappedMk,
+    recovery_wrapped_mk: recoveryWrappedMk,
+    elements: stateElements,
+    holder_keys: [],
+    keys: keysDigest,
+    record: signedState.state,
+    sk: b64(sk),
+    mac: signedState.state_mac,
+  },
   rejected_kdf_params: rejectedKdf,
 };
 

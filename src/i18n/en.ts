@@ -118,6 +118,21 @@ export const en = {
   'vault.error.generic': 'Something went wrong. Nothing was changed. Please try again.',
   'vault.rollback':
     'Warning: the server sent this browser an older copy of your vault (version {served}) than the one it saw before (version {seen}). Documents you added or changed may be missing. If you did not restore a backup yourself, contact the operator of this service.',
+  'vault.state.refused.forged':
+    'Warning: the server sent your vault with a record of its contents that does not check out, so it may have been altered. Your vault was not opened. Try again later; if this persists, contact the operator of this service.',
+  'vault.state.refused.version':
+    'Warning: the server sent your vault with a record of its contents from another version. It may be an older copy. Your vault was not opened. Try again later; if this persists, contact the operator of this service.',
+  'vault.state.refused.keys':
+    'Warning: the server sent an older protection of your vault key (an earlier passphrase or recovery code) than the one last saved. Your vault was not opened. Try again later; if this persists, contact the operator of this service.',
+  'vault.state.refused.missing':
+    'Warning: the server sent your vault without the record of its contents that this browser saw before. It may be an older or altered copy. Your vault was not opened. Contact the operator of this service.',
+  'vault.state.elements': 'Warning: some documents are not as they were last saved, and are not shown:',
+  'vault.state.rolled_back': '{count} older than last saved (rolled back);',
+  'vault.state.changed': '{count} changed without being saved from your vault;',
+  'vault.state.dropped': '{count} missing;',
+  'vault.state.resurrected': '{count} deleted or never saved, yet present;',
+  'vault.state.files': '{count} with other scans than saved;',
+  'vault.state.contact': 'If you did not restore a backup yourself, contact the operator of this service.',
   'vault.deriving': 'Protecting your key…',
   'vault.unlocking': 'Unlocking…',
   'vault.cancel': 'Cancel',

@@ -7,7 +7,7 @@ import { parse } from '../http/guard.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { accountApiAuth } from '../account/api-auth.js';
 import type { VaultService } from './service.js';
-import { ElementDelete, ElementParams, ElementPut, FileParams, FileUpload, VaultRewrap, VaultSetup } from './schemas.js';
+import { ElementDelete, ElementDeleteBody, ElementParams, ElementPut, FileParams, FileUpload, VaultRewrap, VaultSetup, VaultStateWrite } from './schemas.js';
 
 export interface VaultRouteDeps {
   oidc: OidcHolder;
@@ -24,6 +24,8 @@ const Empty = z.object({}).strict();
 export function vaultRouter({ oidc, vault, csrf }: VaultRouteDeps): Router {
   const router = new Router({ prefix: '/api/vault' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '512kb' });
+  // A delete carries the new state record in an (optional) JSON body.
+  const jsonDelete = bodyParser({ enableTypes: ['json'], jsonLimit: '512kb', parsedMethods: ['DELETE'] });
 
   router.use(accountApiAuth({ oidc, csrf }));
 
@@ -43,15 +45,20 @@ export function vaultRouter({ oidc, vault, csrf }: VaultRouteDeps): Router {
     ctx.body = await vault.rewrap(account(ctx), parse(VaultRewrap, jsonBody(ctx)));
   });
 
+  router.put('/state', json, async (ctx) => {
+    ctx.body = await vault.recordState(account(ctx), parse(VaultStateWrite, jsonBody(ctx)));
+  });
+
   router.put('/elements/:id', json, async (ctx) => {
     const { id } = parse(ElementParams, ctx.params);
     ctx.body = await vault.putElement(account(ctx), id, parse(ElementPut, jsonBody(ctx)));
   });
 
-  router.delete('/elements/:id', async (ctx) => {
+  router.delete('/elements/:id', jsonDelete, async (ctx) => {
     const { id } = parse(ElementParams, ctx.params);
     const { version } = parse(ElementDelete, ctx.query);
-    ctx.body = await vault.deleteElement(account(ctx), id, version);
+    const state = parse(ElementDeleteBody, jsonBody(ctx) ?? {});
+    ctx.body = await vault.deleteElement(account(ctx), id, version, state);
   });
 
   // The scan's envelope as raw bytes; its id, media type and wrapped key in the query.

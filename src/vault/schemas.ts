@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SALT_LENGTH } from '../protocol/kdf.js';
 import { base64urlLength } from '../protocol/encoding.js';
 import { VaultShapes } from '../protocol/shapes.js';
+import { MAX_STATE_RECORD_LENGTH, STATE_MAC_TEXT_LENGTH } from '../protocol/state.js';
 
 /**
  * What the vault API accepts: the protocol's shapes (src/protocol/shapes.ts), plus
@@ -16,7 +17,20 @@ export const KdfShape = VaultShapes.kdfParams.extend({
   salt: z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${base64urlLength(SALT_LENGTH)}}$`), `must be ${SALT_LENGTH} bytes in base64url`),
 });
 
-export const VaultSetup = VaultShapes.vaultKeys.extend({ vault_id: uuid, kdf: KdfShape });
+/**
+ * The page's state record for the version a write produces, and its MAC
+ * (DESIGN 5.8). Optional, so older clients keep working; the service checks
+ * that both or neither are present and that the record describes the vault.
+ */
+const StateFields = {
+  state: z.string().min(2).max(MAX_STATE_RECORD_LENGTH).optional(),
+  state_mac: z
+    .string()
+    .regex(new RegExp(`^[A-Za-z0-9_-]{${STATE_MAC_TEXT_LENGTH}}$`), 'must be 32 bytes in base64url')
+    .optional(),
+};
+
+export const VaultSetup = VaultShapes.vaultKeys.extend({ vault_id: uuid, kdf: KdfShape, ...StateFields });
 export type VaultSetup = z.infer<typeof VaultSetup>;
 
 /** A new passphrase (after a change or a recovery): MK re-wrapped, nothing else touched. */
@@ -25,6 +39,7 @@ export const VaultRewrap = z.strictObject({
   wrapped_mk: VaultShapes.wrappedKey,
   recovery_wrapped_mk: VaultShapes.wrappedKey.optional(),
   vault_version: z.number().int().positive(),
+  ...StateFields,
 });
 export type VaultRewrap = z.infer<typeof VaultRewrap>;
 
@@ -33,10 +48,24 @@ export const ElementParams = z.strictObject({ id: uuid });
 /** The element record without its id (in the path), and the scans it refers to (server-side metadata). */
 export const ElementPut = VaultShapes.elementRecord
   .omit({ id: true })
-  .extend({ version: z.number().int().min(1).max(2 ** 31 - 1), file_ids: z.array(uuid).max(100).default([]) });
+  .extend({ version: z.number().int().min(1).max(2 ** 31 - 1), file_ids: z.array(uuid).max(100).default([]), ...StateFields });
 export type ElementPut = z.infer<typeof ElementPut>;
 
 export const ElementDelete = z.strictObject({ version: z.coerce.number().int().min(1) });
+/** A delete's optional JSON body: the state record without the element. */
+export const ElementDeleteBody = z.strictObject(StateFields);
+
+/** A state record alone (the first one of a vault set up before records existed). */
+export const VaultStateWrite = z.strictObject({
+  vault_version: z.number().int().positive(),
+  state: StateFields.state.unwrap(),
+  state_mac: StateFields.state_mac.unwrap(),
+});
+
+export interface SignedStateInput {
+  state?: string | undefined;
+  state_mac?: string | undefined;
+}
 
 export const FileParams = z.strictObject({ id: uuid });
 

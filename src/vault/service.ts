@@ -4,7 +4,8 @@ import type { Database } from '../db/index.js';
 import { badRequest, conflict, HttpError, notFound } from '../http/errors.js';
 import { ENVELOPE_OVERHEAD } from '../protocol/aead.js';
 import { MAX_FILE_CIPHERTEXT_BYTES as MAX_FILE_UPLOAD_BYTES, MAX_SCAN_BYTES } from '../protocol/elements/scans.js';
-import type { ElementPut, FileUpload, VaultRewrap, VaultSetup } from './schemas.js';
+import { decodeStateRecord, encodeStateRecord, stateRecord, type StateRecord } from '../protocol/state.js';
+import type { ElementPut, FileUpload, SignedStateInput, VaultRewrap, VaultSetup } from './schemas.js';
 import { vaultRepository } from './repository.js';
 
 export interface VaultQuota {
@@ -27,14 +28,54 @@ export class VaultService {
     private readonly quota: VaultQuota,
   ) {}
 
-  private write<T>(accountId: string, fn: (trx: Database, repo: ReturnType<typeof vaultRepository>) => Promise<T>) {
+  /**
+   * `state`: the page's record for the version this write produces. A write that
+   * changes the vault without one clears the stored record (it would describe a
+   * state that no longer exists). `changesState: false` (unattached scans) keeps
+   * the version and the record.
+   */
+  private write<T>(
+    accountId: string,
+    fn: (trx: Database, repo: ReturnType<typeof vaultRepository>) => Promise<T>,
+    options: { state?: SignedStateInput; changesState?: boolean | ((trx: Database) => Promise<boolean>) } = {},
+  ) {
+    const state = signedState(options.state ?? {});
     return this.db.transaction().execute(async (trx) => {
       const repo = vaultRepository(trx);
-      if (!(await repo.lock(accountId))) throw noVault();
+      const locked = await repo.lock(accountId);
+      if (!locked) throw noVault();
+      if (state && state.record.vault_version !== Number(locked.version) + 1) {
+        throw conflict('the vault changed since the state record was made; reload it');
+      }
+      const changes = typeof options.changesState === 'function' ? await options.changesState(trx) : options.changesState ?? true;
       const result = await fn(trx, repo);
+      if (!changes) return { ...result, vault_version: Number(locked.version) };
       const vaultVersion = await repo.bumpVersion(accountId);
+      if (state) await this.checkState(repo, accountId, state);
+      await trx
+        .updateTable('vaults')
+        .set({ state: state?.text ?? null, state_mac: state?.mac ?? null })
+        .where('account_id', '=', accountId)
+        .execute();
       return { ...result, vault_version: vaultVersion };
     });
+  }
+
+  /**
+   * The server cannot check the MAC (it has no MK): it checks only that the
+   * record describes exactly what it now stores, so an honest page's mistake is
+   * refused at once instead of alarming the holder at the next unlock.
+   */
+  private async checkState(repo: ReturnType<typeof vaultRepository>, accountId: string, state: { record: StateRecord; text: string }) {
+    const vault = (await repo.find(accountId))!;
+    const [elements, files] = await Promise.all([repo.elements(accountId), repo.files(accountId)]);
+    const expected = stateRecord({
+      vaultId: vault.vault_id,
+      vaultVersion: Number(vault.version),
+      keys: { kdf: vault.kdf, wrappedMk: vault.wrapped_mk, recoveryWrappedMk: vault.recovery_wrapped_mk },
+      elements: elements.map((e) => ({ id: e.id, version: e.version, files: files.filter((f) => f.element_id === e.id).map((f) => f.id) })),
+    });
+    if (encodeStateRecord(expected) !== state.text) throw badRequest('state: the record does not describe the vault after this write');
   }
 
   async read(accountId: string) {
@@ -49,6 +90,9 @@ export class VaultService {
         kdf: vault.kdf,
         wrapped_mk: vault.wrapped_mk,
         recovery_wrapped_mk: vault.recovery_wrapped_mk,
+        // The page's last state record and its MAC (DESIGN 5.8), or null.
+        state: vault.state ?? null,
+        state_mac: vault.state_mac ?? null,
         elements: elements.map((e) => ({
           id: e.id,
           type: e.type,
@@ -65,6 +109,16 @@ export class VaultService {
   }
 
   async setUp(accountId: string, input: VaultSetup) {
+    const state = signedState(input);
+    if (state) {
+      const expected = stateRecord({
+        vaultId: input.vault_id,
+        vaultVersion: 1,
+        keys: { kdf: input.kdf, wrappedMk: input.wrapped_mk, recoveryWrappedMk: input.recovery_wrapped_mk },
+        elements: [],
+      });
+      if (encodeStateRecord(expected) !== state.text) throw badRequest('state: the record does not describe the new vault');
+    }
     const row = await this.db
       .insertInto('vaults')
       .values({
@@ -73,6 +127,8 @@ export class VaultService {
         kdf: JSON.stringify(input.kdf),
         wrapped_mk: input.wrapped_mk,
         recovery_wrapped_mk: input.recovery_wrapped_mk,
+        state: state?.text ?? null,
+        state_mac: state?.mac ?? null,
         updated_at: new Date(),
       })
       .onConflict((oc) => oc.doNothing())
@@ -97,7 +153,16 @@ export class VaultService {
         .where('account_id', '=', accountId)
         .execute();
       return {};
-    });
+    }, { state: input });
+  }
+
+  /** A state record alone, for the current state (a vault set up before records existed). */
+  recordState(accountId: string, input: { vault_version: number } & SignedStateInput) {
+    return this.write(accountId, async (_trx, repo) => {
+      const vault = (await repo.find(accountId))!;
+      if (Number(vault.version) !== input.vault_version) throw conflict('the vault changed since it was read; reload it');
+      return {};
+    }, { state: input });
   }
 
   /** Creates (version 1) or replaces (version = current + 1) an element and attaches its files. */
@@ -152,17 +217,17 @@ export class VaultService {
         await trx.updateTable('vault_files').set({ element_id: id }).where('account_id', '=', accountId).where('id', 'in', fileIds).execute();
       }
       return { id, version: input.version };
-    });
+    }, { state: input });
   }
 
-  deleteElement(accountId: string, id: string, version: number) {
+  deleteElement(accountId: string, id: string, version: number, state: SignedStateInput = {}) {
     return this.write(accountId, async (trx, repo) => {
       const existing = await repo.element(accountId, id);
       if (!existing) throw notFound('no such element');
       if (existing.version !== version) throw conflict(`stale version: the element is at version ${existing.version}`);
       await trx.deleteFrom('vault_elements').where('id', '=', id).execute(); // its files cascade
       return {};
-    });
+    }, { state });
   }
 
   /**
@@ -197,7 +262,7 @@ export class VaultService {
         .executeTakeFirst();
       if (!inserted) throw conflict('that file id is taken');
       return { id: meta.id, size };
-    });
+    }, { changesState: false }); // an unattached scan is not part of the state
   }
 
   async readFile(accountId: string, id: string) {
@@ -207,11 +272,14 @@ export class VaultService {
   }
 
   deleteFile(accountId: string, id: string) {
+    // Only removing a scan an element names changes the state (and clears the record).
+    const attached = async (trx: Database) =>
+      (await trx.selectFrom('vault_files').select('element_id').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst())?.element_id != null;
     return this.write(accountId, async (trx) => {
       const result = await trx.deleteFrom('vault_files').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
       if (result.numDeletedRows === 0n) throw notFound('no such file');
       return {};
-    });
+    }, { changesState: attached });
   }
 
   /** Uploads never attached to an element (an abandoned form) are removed after a day. */
@@ -222,6 +290,15 @@ export class VaultService {
       .where('created_at', '<', sql<Date>`now() - interval '1 day'`)
       .execute();
   }
+}
+
+/** Both or neither; the record must be canonical and well formed (the MAC only the page can check). */
+function signedState(input: SignedStateInput): { record: StateRecord; text: string; mac: string } | undefined {
+  if (input.state === undefined && input.state_mac === undefined) return undefined;
+  if (input.state === undefined || input.state_mac === undefined) throw badRequest('state and state_mac go together');
+  const record = decodeStateRecord(input.state);
+  if (!record) throw badRequest('state: not the canonical text of a state record');
+  return { record, text: input.state, mac: input.state_mac };
 }
 
 function quotaFail(what: string): never {

@@ -4,6 +4,7 @@ import { FormAgent } from '../helpers/agent.js';
 import { signInToAccount } from '../helpers/account.js';
 import { engines } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { decodeStateRecord, nextStateRecord, signState, stateRecord, type StateChange, type StateRecord } from '../../src/protocol/index.js';
 
 const b64 = (n: number) => randomBytes(n).toString('base64url');
 const wrapped = () => b64(72); // a 32-byte key in a 24 + 16 byte envelope
@@ -207,5 +208,80 @@ describe.each(engines())('vault API (%s)', (engine) => {
     expect((await call('PUT', '/key', { ...rewrap, wrapped_mk: wrapped() })).status).toBe(409);
     const vault = (await call('GET', '/')).body.vault;
     expect(vault).toMatchObject({ kdf: rewrap.kdf, wrapped_mk: rewrap.wrapped_mk, version: 2 });
+  });
+
+  describe('the state record (DESIGN 5.8)', () => {
+    const mk = new Uint8Array(randomBytes(32));
+    type Setup = ReturnType<typeof setup>;
+    const first = (input: Setup) =>
+      stateRecord({ vaultId: input.vault_id, vaultVersion: 1, keys: { kdf: input.kdf, wrappedMk: input.wrapped_mk, recoveryWrappedMk: input.recovery_wrapped_mk }, elements: [] });
+    const next = (base: StateRecord, change: StateChange) => signState(mk, nextStateRecord(base, change));
+
+    it('is stored with every write, returned with the vault, and refused when stale or wrong', async () => {
+      const { call, upload } = await holder();
+      const input = setup();
+      const signed = signState(mk, first(input));
+      expect((await call('POST', '/', { ...input, state: signed.state.replace('"vault_version":1', '"vault_version":2'), state_mac: signed.state_mac })).status).toBe(400);
+      expect((await call('POST', '/', { ...input, state: signed.state })).status).toBe(400); // no MAC
+      expect((await call('POST', '/', { ...input, ...signed })).status).toBe(201);
+      let vault = (await call('GET', '/')).body.vault;
+      expect(vault).toMatchObject({ version: 1, ...signed });
+
+      // An upload is not part of the state: the version stays.
+      const file = await upload(new Uint8Array(1000));
+      expect(file.body.vault_version).toBe(1);
+      const id = randomUUID();
+      let base = first(input);
+      const put = next(base, { kind: 'put', id, version: 1, files: [file.id] });
+      // A record that does not describe the write, or one for a version the write does not produce.
+      const wrong = next(base, { kind: 'put', id, version: 1, files: [] });
+      expect((await call('PUT', `/elements/${id}`, element(1, { file_ids: [file.id], ...wrong }))).status).toBe(400);
+      const stale = signState(mk, { ...decodeStateRecord(put.state)!, vault_version: 3 });
+      expect((await call('PUT', `/elements/${id}`, element(1, { file_ids: [file.id], ...stale }))).status).toBe(409);
+      expect((await call('PUT', `/elements/${id}`, element(1, { file_ids: [file.id], state: '{"v":1}', state_mac: put.state_mac }))).body).toMatchObject({ error: 'invalid_request' });
+      expect((await call('GET', '/')).body.vault).toMatchObject({ version: 1, elements: [], ...signed }); // nothing written
+      expect(await call('PUT', `/elements/${id}`, element(1, { file_ids: [file.id], ...put }))).toEqual({ status: 200, body: { id, version: 1, vault_version: 2 } });
+      vault = (await call('GET', '/')).body.vault;
+      expect(vault).toMatchObject({ version: 2, ...put });
+      base = decodeStateRecord(put.state)!;
+
+      // Re-wrap, then delete with the record in the body.
+      const keys = { kdf: kdf(), wrapped_mk: wrapped() };
+      const rewrap = next(base, { kind: 'keys', keys: { kdf: keys.kdf, wrappedMk: keys.wrapped_mk, recoveryWrappedMk: input.recovery_wrapped_mk } });
+      expect((await call('PUT', '/key', { ...keys, vault_version: 2, ...rewrap })).body).toEqual({ vault_version: 3 });
+      base = decodeStateRecord(rewrap.state)!;
+      const removed = next(base, { kind: 'delete', id });
+      expect((await call('DELETE', `/elements/${id}?version=1`, { ...removed, extra: 1 })).status).toBe(400);
+      expect((await call('DELETE', `/elements/${id}?version=1`, removed)).body).toEqual({ vault_version: 4 });
+      expect((await call('GET', '/')).body.vault).toMatchObject({ version: 4, elements: [], ...removed });
+    });
+
+    it('is cleared by a write without one; a vault without one gets its first with PUT /state', async () => {
+      const { call, upload } = await holder();
+      const input = setup();
+      await call('POST', '/', input);
+      expect((await call('GET', '/')).body.vault).toMatchObject({ state: null, state_mac: null });
+      const file = await upload(new Uint8Array(1000));
+      const id = randomUUID();
+      await call('PUT', `/elements/${id}`, element(1, { file_ids: [file.id] }));
+      const now = stateRecord({
+        vaultId: input.vault_id,
+        vaultVersion: 2,
+        keys: { kdf: input.kdf, wrappedMk: input.wrapped_mk, recoveryWrappedMk: input.recovery_wrapped_mk },
+        elements: [{ id, version: 1, files: [file.id] }],
+      });
+      const signed = next(now, { kind: 'none' });
+      expect((await call('PUT', '/state', { vault_version: 1, ...signed })).status).toBe(409);
+      expect((await call('PUT', '/state', { vault_version: 2 })).status).toBe(400);
+      expect((await call('PUT', '/state', { vault_version: 2, ...signed })).body).toEqual({ vault_version: 3 });
+      expect((await call('GET', '/')).body.vault).toMatchObject({ version: 3, ...signed });
+
+      // Unattached scans come and go without touching the state; removing an attached one clears it.
+      const loose = await upload(new Uint8Array(1000));
+      expect((await call('DELETE', `/files/${loose.id}`)).body).toEqual({ vault_version: 3 });
+      expect((await call('GET', '/')).body.vault).toMatchObject({ version: 3, ...signed });
+      expect((await call('DELETE', `/files/${file.id}`)).body).toEqual({ vault_version: 4 });
+      expect((await call('GET', '/')).body.vault).toMatchObject({ version: 4, state: null, state_mac: null });
+    });
   });
 });

@@ -20,6 +20,7 @@ import { openRecords, type OpenedElement } from '../vault/opened.js';
 import { accountLinkFor, rememberReturnName, type NameStore } from '../vault/return-to.js';
 import { observeVersion, type VersionStore } from '../vault/rollback.js';
 import { mediaTypeName, openScan } from '../vault/scans.js';
+import { checkServedVault, elementProblemsText, refusalText } from '../vault/state.js';
 import { BlobUrls, KeyBox, LockedError } from '../vault/session.js';
 import { busy, messageBox, screenHeading, type MessageBox } from '../vault/ui/common.js';
 import { unlockForm } from '../vault/ui/unlock-form.js';
@@ -79,6 +80,8 @@ export class ConsentPage {
   private readonly requirements: PassportRequirement[];
   private readonly stage = h('div', { class: 'passport-stage' });
   private readonly banner = messageBox('danger');
+  /** What the state record check found (DESIGN 5.8). */
+  private readonly stateBanner = messageBox('danger');
   private readonly share: HTMLButtonElement;
   private readonly accountLink: string;
   private readonly keyPromise: Promise<ResolvedKey>;
@@ -125,9 +128,9 @@ export class ConsentPage {
   async start(): Promise<void> {
     if (this.options.asksSlot) {
       replace(this.options.asksSlot, this.asks());
-      replace(this.options.root, this.banner.el, this.stage);
+      replace(this.options.root, this.banner.el, this.stateBanner.el, this.stage);
     } else {
-      replace(this.options.root, this.asks(), this.banner.el, this.stage);
+      replace(this.options.root, this.asks(), this.banner.el, this.stateBanner.el, this.stage);
     }
     void this.showKey();
     this.showStage(h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
@@ -259,7 +262,20 @@ export class ConsentPage {
 
   private unlocked(mk: Uint8Array<ArrayBuffer>): void {
     this.keys.hold(mk);
-    this.opened = openRecords(mk, this.vault?.elements ?? []);
+    const records = this.vault?.elements ?? [];
+    // Nothing leaves from a vault that does not match its state record, nor any element it refuses.
+    const check = this.vault ? checkServedVault(mk, this.vault, this.options.storage) : undefined;
+    if (check?.refused) {
+      this.forget();
+      this.stateBanner.show(refusalText(this.t, check.refused));
+      this.showUnlock();
+      return;
+    }
+    const problems = check && elementProblemsText(this.t, check);
+    if (problems) this.stateBanner.show(problems);
+    else this.stateBanner.clear();
+    const opened = openRecords(mk, records.filter((r) => !check?.refusedElements.has(r.id)));
+    this.opened = records.map((record) => opened.find((o) => o.record === record) ?? { record });
     this.idle.start();
     for (const [index, requirement] of this.requirements.entries()) {
       const first = candidatesFor(requirement, this.opened)[0];

@@ -4,7 +4,7 @@
  * server's `{error, error_description}` (descriptions are for logs and tests, the
  * page shows its own translated messages).
  */
-import type { ElementType, KdfParams, ScanMediaType } from '../../protocol/index.js';
+import type { ElementType, KdfParams, ScanMediaType, SignedState, StateChange } from '../../protocol/index.js';
 
 export interface FileMeta {
   id: string;
@@ -31,6 +31,9 @@ export interface VaultRecord {
   kdf: unknown;
   wrapped_mk: string;
   recovery_wrapped_mk: string;
+  /** The state record the page last wrote (canonical JSON) and its MAC; null before the first. Untrusted. */
+  state?: unknown;
+  state_mac?: unknown;
   elements: ElementRecord[];
   usage: { elements: number; bytes: number };
   quota: { elements: number; bytes: number };
@@ -93,7 +96,18 @@ export async function accountRequest(fetchImpl: Fetch, csrf: string, url: string
   return response;
 }
 
+/**
+ * Signs the state record of each write (DESIGN 5.8). Set by the page while the
+ * vault is unlocked; it throws when it cannot (locked, or the vault was refused),
+ * and the write is then not sent.
+ */
+export interface StateSigner {
+  sign(change: StateChange): SignedState;
+}
+
 export class VaultApi {
+  signer: StateSigner | undefined;
+
   constructor(
     private readonly csrf: string,
     private readonly fetchImpl: Fetch = (input, init) => fetch(input, init),
@@ -122,20 +136,35 @@ export class VaultApi {
     return vault;
   }
 
-  setUp(input: { vault_id: string; kdf: KdfParams; wrapped_mk: string; recovery_wrapped_mk: string }) {
+  private signed(change: StateChange): SignedState | Record<string, never> {
+    return this.signer ? this.signer.sign(change) : {};
+  }
+
+  /** The first state record travels with the set-up (the page signs it itself). */
+  setUp(input: { vault_id: string; kdf: KdfParams; wrapped_mk: string; recovery_wrapped_mk: string } & Partial<SignedState>) {
     return this.json<{ vault_version: number }>('', this.jsonBody('POST', input));
   }
 
+  /** Without a new recovery wrap, the signer keeps the served one in the record. */
   rewrap(input: { kdf: KdfParams; wrapped_mk: string; recovery_wrapped_mk?: string; vault_version: number }) {
-    return this.json<{ vault_version: number }>('/key', this.jsonBody('PUT', input));
+    const state = this.signed({ kind: 'keys', keys: { kdf: input.kdf, wrappedMk: input.wrapped_mk, recoveryWrappedMk: input.recovery_wrapped_mk ?? '' } });
+    return this.json<{ vault_version: number }>('/key', this.jsonBody('PUT', { ...input, ...state }));
   }
 
   putElement(id: string, input: { type: ElementType; version: number; wrapped_key: string; ciphertext: string; file_ids: string[] }) {
-    return this.json<{ id: string; version: number; vault_version: number }>(`/elements/${encodeURIComponent(id)}`, this.jsonBody('PUT', input));
+    const state = this.signed({ kind: 'put', id, version: input.version, files: input.file_ids });
+    return this.json<{ id: string; version: number; vault_version: number }>(`/elements/${encodeURIComponent(id)}`, this.jsonBody('PUT', { ...input, ...state }));
   }
 
   deleteElement(id: string, version: number) {
-    return this.json<{ vault_version: number }>(`/elements/${encodeURIComponent(id)}?version=${version}`, { method: 'DELETE' });
+    const state = this.signed({ kind: 'delete', id });
+    const init: RequestInit = this.signer ? this.jsonBody('DELETE', state) : { method: 'DELETE' };
+    return this.json<{ vault_version: number }>(`/elements/${encodeURIComponent(id)}?version=${version}`, init);
+  }
+
+  /** A state record alone: the first one of a vault set up before records existed. */
+  putState(input: { vault_version: number } & SignedState) {
+    return this.json<{ vault_version: number }>('/state', this.jsonBody('PUT', input));
   }
 
   uploadFile(meta: { id: string; media_type: ScanMediaType; wrapped_key: string }, ciphertext: Uint8Array<ArrayBuffer>) {

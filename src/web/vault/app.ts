@@ -7,6 +7,7 @@
  * (`opened`) and blob: URLs of decrypted scans (BlobUrls). Nothing secret is
  * written to any storage; localStorage holds only the highest vault version seen.
  */
+import type { SignedState, StateChange, StateCheck, StateProblem } from '../../protocol/index.js';
 import { ApiError, VaultApi, type VaultRecord } from './api.js';
 import { focusQuietly, h, replace } from './dom.js';
 import { IDLE_LOCK_MS, IdleTimer } from './idle.js';
@@ -15,6 +16,7 @@ import { observeVersion, type VersionStore } from './rollback.js';
 import { BlobUrls, KeyBox } from './session.js';
 import { errorText } from './errors.js';
 import { openRecords, type OpenedElement } from './opened.js';
+import { checkServedVault, elementProblemsText, refusalText, signChange } from './state.js';
 import type { ReturnTarget } from './return-to.js';
 import { messageBox } from './ui/common.js';
 
@@ -60,6 +62,10 @@ export class VaultApp {
   readonly idle: IdleTimer;
   private readonly root: HTMLElement;
   private readonly banner = messageBox('danger');
+  /** What the state record check found (DESIGN 5.8); apart from the version warning, so neither hides the other. */
+  private readonly stateBanner = messageBox('danger');
+  /** The state check of `vault` under MK, made once per served vault. */
+  private state: { vault: VaultRecord; check: StateCheck } | null = null;
   private readonly view: HTMLElement;
   private readonly screens: Screens;
   private readonly storage: VersionStore | undefined;
@@ -76,7 +82,8 @@ export class VaultApp {
     this.screens = options.screens;
     this.storage = options.storage;
     this.view = h('div', { class: 'vault-view' });
-    replace(this.root, this.banner.el, this.view);
+    replace(this.root, this.banner.el, this.stateBanner.el, this.view);
+    this.api.signer = { sign: (change) => this.signState(change) };
     this.idle = new IdleTimer({
       timeoutMs: options.idleMs ?? IDLE_LOCK_MS,
       target: document,
@@ -151,18 +158,76 @@ export class VaultApp {
     if (check.rolledBack) this.banner.show(this.t('vault.rollback', { served: version, seen: check.seen }));
   }
 
-  /** Decrypts every element with MK; an element that fails is kept, marked unreadable. */
-  decryptAll(): void {
-    this.opened = openRecords(this.keys.use(), this.vault?.elements ?? []);
+  /** The served vault checked against its state record under MK (the key must be held). */
+  stateCheck(): StateCheck {
+    const vault = this.vault;
+    if (!vault) throw new Error('no vault');
+    if (this.state?.vault !== vault) this.state = { vault, check: checkServedVault(this.keys.use(), vault, this.storage) };
+    return this.state.check;
   }
 
-  /** After unlock, recovery or set-up: hold MK, watch for idleness, show the documents. */
+  /** The record for a write (VaultApi's signer): the checked state plus the change. */
+  private signState(change: StateChange): SignedState {
+    const check = this.stateCheck();
+    const vault = this.vault!;
+    const filled: StateChange =
+      change.kind === 'keys' && !change.keys.recoveryWrappedMk ? { kind: 'keys', keys: { ...change.keys, recoveryWrappedMk: vault.recovery_wrapped_mk } } : change;
+    return signChange(this.keys.use(), vault, check, filled);
+  }
+
+  /** The served vault does not match its record: forget the key, say why, offer the unlock screen again. */
+  refuse(problem: StateProblem): void {
+    this.forget();
+    this.stateBanner.show(refusalText(this.t, problem));
+    this.show('unlock', this.screens.unlock(this));
+  }
+
+  /** Checks the state; false (and the vault refused) when it must not be opened. */
+  private acceptState(): boolean {
+    const check = this.stateCheck();
+    if (check.refused) {
+      this.refuse(check.refused);
+      return false;
+    }
+    const text = elementProblemsText(this.t, check);
+    if (text) this.stateBanner.show(text);
+    else this.stateBanner.clear();
+    return true;
+  }
+
+  /** Decrypts every element with MK; an element that fails, or that the state record refuses, is kept, marked unreadable. */
+  decryptAll(): void {
+    const refused = this.state?.vault === this.vault ? this.state.check.refusedElements : new Set<string>();
+    const records = this.vault?.elements ?? [];
+    const opened = openRecords(this.keys.use(), records.filter((r) => !refused.has(r.id)));
+    this.opened = records.map((record) => opened.find((o) => o.record === record) ?? { record });
+  }
+
+  /** After unlock, recovery or set-up: hold MK, check the state, watch for idleness, show the documents. */
   unlocked(mk: Uint8Array<ArrayBuffer>, notice?: Notice, options: { watchIdle?: boolean } = {}): void {
     this.keys.hold(mk);
+    if (!this.acceptState()) return;
     if (options.watchIdle !== false) this.idle.start();
     this.notice = notice;
     this.decryptAll();
     this.showDocuments();
+    void this.writeFirstState();
+  }
+
+  /**
+   * A vault set up before state records gets its first at the first unlock where
+   * every element opens (trust on first use: until then only the version counter protects it).
+   */
+  private async writeFirstState(): Promise<void> {
+    const vault = this.vault;
+    const check = this.state?.check;
+    if (!vault || !check || check.verified || check.refused || this.opened.some((o) => !o.content)) return;
+    try {
+      await this.api.putState({ vault_version: vault.version, ...this.signState({ kind: 'none' }) });
+      await this.refresh();
+    } catch {
+      // Tried again at the next unlock; any write in between carries a record anyway.
+    }
   }
 
   showDocuments(): void {
@@ -175,7 +240,7 @@ export class VaultApp {
   async reloadDocuments(notice?: Notice): Promise<void> {
     try {
       await this.refresh();
-      if (!this.keys.unlocked) return;
+      if (!this.keys.unlocked || !this.acceptState()) return;
       this.notice = notice;
       this.decryptAll();
       this.showDocuments();
@@ -198,6 +263,7 @@ export class VaultApp {
     this.keys.drop();
     this.blobs.revokeAll();
     this.opened = [];
+    this.state = null;
   }
 
   lock(reason: 'button' | 'idle'): void {

@@ -39,3 +39,26 @@ export function observeVersion(store: VersionStore | undefined, vaultId: string,
   }
   return { rolledBack: false, seen };
 }
+
+/**
+ * Whether this browser saw a state record (DESIGN 5.8) for the vault. Once it
+ * has, a vault served without one is refused: a server must not be able to
+ * strip the record and have the page trust whatever it serves next.
+ */
+export const stateKey = (vaultId: string) => `wathiqa.vault.${vaultId}.state`;
+
+export function sawStateRecord(store: VersionStore | undefined, vaultId: string): boolean {
+  try {
+    return store?.getItem(stateKey(vaultId)) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function rememberStateRecord(store: VersionStore | undefined, vaultId: string): void {
+  try {
+    store?.setItem(stateKey(vaultId), '1');
+  } catch {
+    // storage full or disabled: best effort, as for the version
+  }
+}

@@ -32,6 +32,13 @@ import {
   recoveryAd,
   RecoveryCodeError,
   checkFileMatchesLink,
+  checkVaultState,
+  decodeStateRecord,
+  deriveStateKey,
+  signState,
+  stateKeysDigest,
+  stateRecord,
+  verifyStateMac,
   fileLinkFor,
   openLinkedFileWithKey,
   scanDigest,
@@ -95,6 +102,19 @@ interface Vectors {
     ad: string;
     ciphertext: string;
   };
+  state: {
+    vault_id: string;
+    vault_version: number;
+    kdf_case: number;
+    wrapped_mk: string;
+    recovery_wrapped_mk: string;
+    elements: { id: string; version: number; files: string[] }[];
+    holder_keys: string[];
+    keys: string;
+    record: string;
+    sk: string;
+    mac: string;
+  };
   rejected_kdf_params: unknown[];
 }
 interface ElementVector {
@@ -119,7 +139,7 @@ const t = base64urlEncode;
 
 describe('protocol v1 known-answer vectors', () => {
   it('describe every step', () => {
-    for (const section of ['overview', 'kdf', 'envelope', 'vault', 'recovery', 'element', 'file', 'rejected_kdf_params']) {
+    for (const section of ['overview', 'kdf', 'envelope', 'vault', 'recovery', 'element', 'file', 'state', 'rejected_kdf_params']) {
       expect(V.description[section]?.length).toBeGreaterThan(40);
     }
     expect(V.description.recovery).toContain('"wathiqa/v1/mk-recovery|" + vault_id');
@@ -238,6 +258,24 @@ describe('protocol v1 known-answer vectors', () => {
     expect(t(unwrapFileKey(mk, f.wrapped_fk, f.id))).toBe(f.fk);
     expect(t(encryptFile(b(f.fk), ref, bytes, { nonce: b(f.nonce) }))).toBe(f.ciphertext);
     expect(t(openFileWithKey(b(f.fk), { ...ref, sha256: f.sha256, size: f.size }, b(f.ciphertext)))).toBe(f.bytes);
+  });
+
+  it('MAC the vault state record', () => {
+    const s = V.state;
+    const mk = b(V.vault.mk);
+    const keys = { kdf: V.kdf[s.kdf_case]!.params, wrappedMk: s.wrapped_mk, recoveryWrappedMk: s.recovery_wrapped_mk };
+    expect(V.description.state).toContain('"wathiqa/v1/state"');
+    expect([s.wrapped_mk, s.recovery_wrapped_mk]).toEqual([V.vault.wrapped_mk, V.recovery.recovery_wrapped_mk]);
+    expect(s.elements.map((e) => e.id).sort()).toEqual([V.element.id, V.element_without_files.id].sort());
+    expect(stateKeysDigest(keys)).toBe(s.keys);
+    expect(t(deriveStateKey(mk))).toBe(s.sk);
+    // Element order in the input does not matter: the record sorts.
+    const record = stateRecord({ vaultId: s.vault_id, vaultVersion: s.vault_version, keys, elements: [...s.elements].reverse(), holderKeys: s.holder_keys });
+    expect(signState(mk, record)).toEqual({ state: s.record, state_mac: s.mac });
+    expect(decodeStateRecord(s.record)).toEqual(record);
+    expect(verifyStateMac(mk, s.record, s.mac)).toBe(true);
+    const served = { vaultId: s.vault_id, vaultVersion: s.vault_version, keys, elements: s.elements, stored: { state: s.record, state_mac: s.mac } };
+    expect(checkVaultState(mk, served, true)).toMatchObject({ verified: true, problems: [], refused: undefined });
   });
 
   it('refuse every listed KDF parameter set', () => {

@@ -1,5 +1,5 @@
 /** First visit: choose a passphrase, create the vault, then show the recovery code once. */
-import { createVault } from '../../../protocol/index.js';
+import { createVault, signState, stateRecord } from '../../../protocol/index.js';
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
@@ -30,11 +30,15 @@ export function setupScreen(app: VaultApp): HTMLElement {
         const created = await createVault({ passphrase: chosen, vaultId });
         let version: number;
         try {
+          // The first state record (DESIGN 5.8): an empty vault at version 1.
+          const keys = { kdf: created.kdf, wrappedMk: created.wrappedMk, recoveryWrappedMk: created.recoveryWrappedMk };
+          const state = signState(created.mk, stateRecord({ vaultId, vaultVersion: 1, keys, elements: [] }));
           ({ vault_version: version } = await app.api.setUp({
             vault_id: vaultId,
             kdf: created.kdf,
             wrapped_mk: created.wrappedMk,
             recovery_wrapped_mk: created.recoveryWrappedMk,
+            ...state,
           }));
         } catch (err) {
           created.mk.fill(0);

@@ -49,6 +49,9 @@ export function recoverScreen(app: VaultApp): HTMLElement {
       const mk = recoverVault({ recoveryCode: code.control.value, vaultId: vault.vault_id, recoveryWrappedMk: vault.recovery_wrapped_mk });
       code.control.value = '';
       app.keys.hold(mk);
+      // The served vault must match its state record before anything is written to it.
+      const check = app.stateCheck();
+      if (check.refused) return app.refuse(check.refused);
       app.idle.start();
       app.show('new-passphrase', newPassphraseScreen(app, mk));
     } catch (err) {
