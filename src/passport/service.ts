@@ -1,7 +1,10 @@
 import { decodeProtectedHeader, type JWK } from 'jose';
 import type Provider from 'oidc-provider';
+import { z } from 'zod';
 import type { Database } from '../db/index.js';
 import { badRequest, notFound } from '../http/errors.js';
+import { loggableUrl, OutboundError, outboundJson, type OutboundPolicy } from '../http/outbound.js';
+import type { Logger } from '../ops/logger.js';
 import { isElementType } from '../protocol/elements/registry.js';
 import { RELEASE_CTY, RELEASE_ENC, releaseKey } from './client-policy.js';
 import { releaseRepository } from './repository.js';
@@ -14,6 +17,17 @@ export interface ReleaseInput {
   file_ids: string[];
   element_types: string[];
 }
+
+/** A client's jwks_uri is read at most this often (a rotated key shows up within it). */
+export const JWKS_TTL_MS = 60_000;
+/** A release naming a key the cached set lacks refetches it, but not more often than this. */
+const JWKS_MISS_REFETCH_MS = 5_000;
+const JWKS_CACHE_SIZE = 1000;
+const JWKS_MAX_BYTES = 64 * 1024;
+const JWKS_UNREADABLE = "jwe: the client's jwks_uri cannot be read";
+
+type Jwks = { keys?: JWK[] };
+const JwksDocument = z.object({ keys: z.array(z.looseObject({ kty: z.string() })) });
 
 interface ClientKeys {
   clientId: string;
@@ -30,11 +44,52 @@ interface ClientKeys {
 export class ReleaseService {
   readonly releases;
 
+  private readonly jwksCache = new Map<string, { jwks: Jwks; at: number }>();
+  private readonly jwksPending = new Map<string, Promise<{ jwks: Jwks; at: number }>>();
+
   constructor(
     private readonly db: Database,
-    private readonly fetchJwks: (uri: string) => Promise<{ keys?: JWK[] }> = defaultFetchJwks,
+    private readonly outbound: OutboundPolicy = { allowPrivate: false, timeoutMs: 5000 },
+    private readonly logger?: Logger,
   ) {
     this.releases = releaseRepository(db);
+  }
+
+  /** The client's published keys: cached per client for JWKS_TTL_MS, concurrent misses share one fetch. */
+  private async jwksFor(clientId: string, uri: string, minAt = 0): Promise<{ jwks: Jwks; at: number }> {
+    const cacheKey = `${clientId} ${uri}`;
+    const cached = this.jwksCache.get(cacheKey);
+    if (cached && Date.now() - cached.at < JWKS_TTL_MS && cached.at > minAt) return cached;
+    const pending = this.jwksPending.get(cacheKey);
+    if (pending) return pending;
+    const load = this.fetchJwks(clientId, uri)
+      .then((jwks) => {
+        const entry = { jwks, at: Date.now() };
+        this.jwksCache.delete(cacheKey);
+        this.jwksCache.set(cacheKey, entry);
+        // Oldest first in a Map: drop from the front past the bound.
+        for (const key of this.jwksCache.keys()) {
+          if (this.jwksCache.size <= JWKS_CACHE_SIZE) break;
+          this.jwksCache.delete(key);
+        }
+        return entry;
+      })
+      .finally(() => this.jwksPending.delete(cacheKey));
+    this.jwksPending.set(cacheKey, load);
+    return load;
+  }
+
+  /** Public keys only, through the guarded fetcher; every failure is the same 400. */
+  private async fetchJwks(clientId: string, uri: string): Promise<Jwks> {
+    try {
+      const parsed = JwksDocument.safeParse(await outboundJson(uri, this.outbound, JWKS_MAX_BYTES));
+      if (!parsed.success) throw new OutboundError('not a JWK Set');
+      return parsed.data as Jwks;
+    } catch (error) {
+      if (!(error instanceof OutboundError)) throw error;
+      this.logger?.debug({ client_id: clientId, jwks_uri: loggableUrl(uri), reason: error.reason }, 'jwks_uri fetch failed');
+      throw badRequest(JWKS_UNREADABLE);
+    }
   }
 
   async checkHeader(jwe: string, client: ClientKeys): Promise<void> {
@@ -51,8 +106,15 @@ export class ReleaseService {
     if (header.enc !== RELEASE_ENC) throw badRequest(`jwe: enc must be ${RELEASE_ENC}`);
     if (header.cty !== RELEASE_CTY) throw badRequest(`jwe: cty must be ${RELEASE_CTY}`);
     if ('zip' in header) throw badRequest('jwe: compression is not allowed');
-    const jwks = client.jwks ?? (client.jwksUri ? await this.fetchJwks(client.jwksUri) : undefined);
-    const key = releaseKey(jwks, client.alg);
+    let key = releaseKey(client.jwks, client.alg);
+    if (!client.jwks && client.jwksUri) {
+      const fetched = await this.jwksFor(client.clientId, client.jwksUri);
+      key = releaseKey(fetched.jwks, client.alg);
+      // The RP may have rotated its key since we cached the set: look once more.
+      if ((!key || header.kid !== key.kid) && Date.now() - fetched.at >= JWKS_MISS_REFETCH_MS) {
+        key = releaseKey((await this.jwksFor(client.clientId, client.jwksUri, fetched.at)).jwks, client.alg);
+      }
+    }
     if (!key || header.kid !== key.kid) throw badRequest("jwe: kid must name the client's registered encryption key");
   }
 
@@ -122,17 +184,5 @@ export class ReleaseService {
 
   list(accountId: string) {
     return this.releases.list(accountId);
-  }
-}
-
-/** Public keys only; bounded in time and size. */
-async function defaultFetchJwks(uri: string): Promise<{ keys?: JWK[] }> {
-  const response = await fetch(uri, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } });
-  const text = await response.text();
-  if (!response.ok || text.length > 64 * 1024) throw badRequest("jwe: the client's jwks_uri cannot be read");
-  try {
-    return JSON.parse(text) as { keys?: JWK[] };
-  } catch {
-    throw badRequest("jwe: the client's jwks_uri is not a JWK Set");
   }
 }
