@@ -3,6 +3,8 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_vault.js';
 import * as m0003 from './0003_releases.js';
 import * as m0004 from './0004_grant_lookup.js';
+import * as m0005 from './0005_credential_digests.js';
+import * as m0006 from './0006_vault_state.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const migrations: Record<string, Migration> = {
   '0002_vault': m0002,
   '0003_releases': m0003,
   '0004_grant_lookup': m0004,
+  '0005_credential_digests': m0005,
+  '0006_vault_state': m0006,
 };

@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/index.js';
 import { AccountService } from './accounts/service.js';
 import { ClientService } from './clients/service.js';
+import { ClientRepository } from './clients/repository.js';
 import { Csrf } from './http/csrf.js';
 import { createViews, type Views } from './http/views.js';
 import { OidcHolder } from './oidc/holder.js';
@@ -33,7 +34,10 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const metrics = createMetrics();
   const views = await createViews();
   await ensureSigningKeys(db, config.operatorKey);
-  const releases = new ReleaseService(db);
+  // Secrets stored in clear before migration 0005 (it has no operator key) are sealed now.
+  const clientStore = new ClientRepository(db, config.operatorKey);
+  await clientStore.sealPlaintextSecrets();
+  const releases = new ReleaseService(db, config.outbound, logger);
   const clientCache = new ClientCache();
   const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache });
   return {
@@ -45,7 +49,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     csrf: new Csrf(config.cookieKeys[0]!, config.https),
     oidc,
     accounts: new AccountService(db, config, metrics),
-    clients: new ClientService(db, () => oidc.provider, clientCache),
+    clients: new ClientService(db, () => oidc.provider, clientStore, clientCache, config.outbound),
     vault: new VaultService(db, config.vaultQuota),
     releases,
   };

@@ -31,7 +31,7 @@ export const ClientInputSchema = z
     client_uri: HttpUrl.optional(),
     policy_uri: HttpUrl.optional(),
     tos_uri: HttpUrl.optional(),
-    id_token_signed_response_alg: SignAlg.optional(),
+    id_token_signed_response_alg: SignAlg.optional().meta({ description: 'How ID tokens are signed; RS256 when absent (the OpenID Connect Registration default)' }),
     id_token_encrypted_response_alg: EncAlg.optional(),
     id_token_encrypted_response_enc: Enc.optional(),
     userinfo_signed_response_alg: SignAlg.optional(),

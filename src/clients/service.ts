@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { Database } from '../db/index.js';
 import { badRequest } from '../http/errors.js';
+import { registrationUrlProblem, type OutboundPolicy } from '../http/outbound.js';
 import { ClientInputSchema, type ClientInput, type ClientView } from './schema.js';
 import { formatZodError } from '../http/guard.js';
 import type { ClientCache } from '../oidc/adapter.js';
+import type { ClientRepository } from './repository.js';
 
 /**
  * Operator-registered clients. Metadata is checked twice: by our schema (what we
@@ -15,12 +17,17 @@ export class ClientService {
   constructor(
     private readonly db: Database,
     private readonly provider: () => Provider,
+    private readonly store: ClientRepository,
     private readonly cache?: ClientCache,
+    private readonly outbound: OutboundPolicy = { allowPrivate: false, timeoutMs: 5000 },
   ) {}
 
   async create(input: ClientInput): Promise<ClientView> {
     const parsed = ClientInputSchema.safeParse(input);
     if (!parsed.success) throw badRequest(formatZodError(parsed.error));
+    // The server fetches jwks_uri itself (releases, oidc-provider): public https only.
+    const jwksUriProblem = parsed.data.jwks_uri ? await registrationUrlProblem(parsed.data.jwks_uri, this.outbound) : undefined;
+    if (jwksUriProblem) throw badRequest(`jwks_uri: ${jwksUriProblem}`);
     const { public: isPublic, ...rest } = parsed.data;
     const metadata: Record<string, unknown> = {
       ...rest,
@@ -31,8 +38,8 @@ export class ClientService {
     };
     if (!isPublic) metadata.client_secret = randomBytes(32).toString('base64url');
     if (rest.userinfo_encrypted_response_alg && !rest.userinfo_signed_response_alg) {
-      // Encrypted userinfo is a JWT: it must be signed first.
-      metadata.userinfo_signed_response_alg = 'ES256';
+      // Encrypted userinfo is a JWT: it must be signed first, as the client's ID tokens are (RS256 by default).
+      metadata.userinfo_signed_response_alg = rest.id_token_signed_response_alg ?? 'RS256';
     }
     try {
       await this.provider().Client.validate(metadata as never);
@@ -40,12 +47,9 @@ export class ClientService {
       const e = error as { error_description?: string; message?: string };
       throw badRequest(e.error_description ?? e.message ?? 'invalid client metadata');
     }
-    const row = await this.db
-      .insertInto('clients')
-      .values({ client_id: metadata.client_id as string, metadata: JSON.stringify(metadata), updated_at: new Date() })
-      .returning('created_at')
-      .executeTakeFirstOrThrow();
-    return { ...(metadata as ClientView), created_at: row.created_at.toISOString() };
+    // The secret is stored sealed; this answer is the only place it is shown.
+    const createdAt = await this.store.insert(metadata);
+    return { ...(metadata as ClientView), created_at: createdAt.toISOString() };
   }
 
   async list(): Promise<ClientView[]> {

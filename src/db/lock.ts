@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Embedded PGlite admits one process per data directory; this lock says which one. */
@@ -12,7 +12,7 @@ export class DataDirLock {
   /** Takes the lock or throws, naming the process that holds it. A stale lock is taken over. */
   static acquire(dataDir: string): DataDirLock {
     const file = DataDirLock.path(dataDir);
-    mkdirSync(dirname(file), { recursive: true });
+    DataDirLock.ownerOnly(dirname(file));
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(file, 'wx', 0o600);
@@ -29,6 +29,20 @@ export class DataDirLock {
       }
     }
     throw new Error(`cannot lock ${dataDir}`);
+  }
+
+  /**
+   * The embedded database's files, the dev secrets and the admin socket live here:
+   * no one but the owner may list or read them, whatever the umask made of the folder.
+   */
+  private static ownerOnly(dir: string): void {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      chmodSync(dir, 0o700);
+    } catch (error) {
+      // A folder someone else owns (a mounted volume, say): its owner set its mode.
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    }
   }
 
   /** The pid of the live process holding the lock, if any. */

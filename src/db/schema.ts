@@ -17,7 +17,10 @@ export interface OidcPayloadTable {
 
 export interface ClientTable {
   client_id: string;
+  /** Without the client_secret, which is sealed in the column below. */
   metadata: Json<Record<string, unknown>>;
+  /** The client secret, encrypted under the operator key (compact JWE, dir + A256GCM). */
+  client_secret_sealed: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Date;
 }
@@ -54,6 +57,9 @@ export interface VaultTable {
   kdf: Json<Record<string, unknown>>;
   wrapped_mk: string;
   recovery_wrapped_mk: string;
+  /** The page's state record (canonical JSON) and its MAC; null until the page writes one. */
+  state: ColumnType<string | null, string | null | undefined, string | null>;
+  state_mac: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Date;
 }

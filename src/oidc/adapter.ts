@@ -1,7 +1,50 @@
+import { hash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/index.js';
 import type { Statements } from '../db/statements.js';
+import { deferUntilResponse } from './deferred-consume.js';
+import { ClientRepository } from '../clients/repository.js';
+
+/**
+ * Kinds whose id is a bearer credential (presented to us to get something): stored
+ * and looked up as its digest, never as itself, so a copy of the database hands out
+ * nothing that works. Kept raw: Grant (other rows and tables refer to its id, and the
+ * id alone grants nothing), Interaction (its uid is in every interaction page's URL;
+ * the cookie that binds it to a browser is signed), PushedAuthorizationRequest (its
+ * request_uri goes through the browser, single use, 60 s) and ReplayDetection
+ * (oidc-provider already makes its id a SHA-256 of issuer and jti).
+ * Migration 0005 digested the rows stored before; keep both lists alike.
+ */
+export const DIGESTED_KINDS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'RegistrationAccessToken',
+  'InitialAccessToken',
+  'PreAuthorizedCode',
+  'Session',
+]);
+
+/**
+ * SHA-256, base64url. No salt or slow hash is needed: these values are 256 bits of
+ * randomness (oidc-provider's nanoid), so there is nothing to guess or precompute.
+ * About 1 µs a call here.
+ */
+export function credentialDigest(value: string): string {
+  return hash('sha256', value, 'base64url');
+}
+
+/**
+ * A row found by a secondary key (session uid, device user code) has no known raw
+ * id: its model gets this reference to the stored digest instead, so that saving,
+ * consuming or destroying it reaches the same row. `find` never honours it, so it is
+ * no way to present a digest as a credential; ':' is not in nanoid's alphabet.
+ */
+const STORED = 'sha256:';
 
 /**
  * oidc-provider's storage on one table: one row per artifact, keyed by model name
@@ -21,20 +64,37 @@ const SQL = {
     from oidc_payloads t
     left join oidc_payloads g on g.kind = 'Grant' and g.id = t.grant_id and (g.expires_at is null or g.expires_at > now())
     where t.kind = $1 and t.id = $2 and (t.expires_at is null or t.expires_at > now())`,
-  findByUid: `select payload, consumed_at from oidc_payloads
+  // The same for a refresh token, saying whether a consumed one is spent: consumed more
+  // than $3 seconds ago, or a later token of its chain (same grant and first issue, more
+  // rotations) was consumed too. Only the token just rotated away stays redeemable.
+  findRefreshWithGrant: `select t.payload, t.consumed_at, g.payload as grant_payload,
+      (t.consumed_at is not null and (t.consumed_at <= now() - make_interval(secs => $3::float8) or exists (
+        select 1 from oidc_payloads n
+        where n.kind = t.kind and n.grant_id = t.grant_id and n.consumed_at is not null
+          and n.payload->'iiat' = t.payload->'iiat'
+          and coalesce((n.payload->>'rotations')::int, 0) > coalesce((t.payload->>'rotations')::int, 0)))) as spent
+    from oidc_payloads t
+    left join oidc_payloads g on g.kind = 'Grant' and g.id = t.grant_id and (g.expires_at is null or g.expires_at > now())
+    where t.kind = $1 and t.id = $2 and (t.expires_at is null or t.expires_at > now())`,
+  findByUid: `select id, payload, consumed_at from oidc_payloads
     where kind = $1 and uid = $2 and (expires_at is null or expires_at > now())`,
-  findByUserCode: `select payload, consumed_at from oidc_payloads
+  findByUserCode: `select id, payload, consumed_at from oidc_payloads
     where kind = $1 and user_code = $2 and (expires_at is null or expires_at > now())`,
-  consume: `update oidc_payloads set consumed_at = now() where kind = $1 and id = $2`,
+  // The first consumption counts: a refresh token redeemed again does not extend its grace.
+  consume: `update oidc_payloads set consumed_at = now() where kind = $1 and id = $2 and consumed_at is null`,
   destroy: `delete from oidc_payloads where kind = $1 and id = $2`,
   revokeByGrantId: `delete from oidc_payloads where kind = $1 and grant_id = $2`,
 } as const;
 
 interface PayloadRow {
+  id?: string;
   payload: AdapterPayload;
   consumed_at: Date | null;
   grant_payload?: AdapterPayload | null;
+  spent?: boolean;
 }
+
+const epoch = (date: Date) => Math.floor(new Date(date).getTime() / 1000);
 
 /**
  * Grants read together with a token, handed to the Grant lookup that follows
@@ -68,19 +128,53 @@ export class GrantPrefetch {
 
 const WITH_GRANT = new Set(['AccessToken', 'RefreshToken']);
 
+export interface AdapterOptions {
+  /** Seals client secrets. */
+  operatorKey: Uint8Array;
+  /** How long the refresh token just rotated away may be redeemed again; 0: never. */
+  refreshTokenReuseGraceSeconds: number;
+}
+
 class PayloadAdapter implements Adapter {
+  private readonly digested: boolean;
+
   constructor(
     private readonly kind: string,
     private readonly statements: Statements,
     private readonly grants: GrantPrefetch,
-  ) {}
+    private readonly graceSeconds: number,
+  ) {
+    this.digested = DIGESTED_KINDS.has(kind);
+  }
+
+  /** The stored id for an id oidc-provider hands us. */
+  private key(id: string): string {
+    if (!this.digested) return id;
+    return id.startsWith(STORED) ? id.slice(STORED.length) : credentialDigest(id);
+  }
+
+  /** What oidc-provider stored, with the raw id put back (it reads `jti` as the model's id). */
+  private out(row: PayloadRow, jti: string): AdapterPayload {
+    const payload = this.digested ? { ...row.payload, jti } : row.payload;
+    const consumed = row.spent ?? row.consumed_at !== null;
+    return row.consumed_at && consumed ? { ...payload, consumed: epoch(row.consumed_at) } : payload;
+  }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.kind === 'Grant') this.grants.drop(id);
+    let stored: AdapterPayload = payload;
+    if (this.digested) {
+      const { jti: _raw, ...rest } = payload;
+      stored = rest;
+    } else if (this.kind === 'Interaction' && payload.session?.cookie) {
+      // The session id, copied into the interaction; oidc-provider never reads it back.
+      const { cookie: _cookie, ...session } = payload.session;
+      stored = { ...payload, session };
+    }
     await this.statements.run('oidc_upsert', SQL.upsert, [
       this.kind,
-      id,
-      JSON.stringify(payload),
+      this.key(id),
+      JSON.stringify(stored),
       payload.grantId ?? null,
       payload.uid ?? null,
       payload.userCode ?? null,
@@ -88,10 +182,9 @@ class PayloadAdapter implements Adapter {
     ]);
   }
 
-  private async findBy(statement: 'findById' | 'findByUid' | 'findByUserCode', value: string): Promise<AdapterPayload | undefined> {
+  private async findBy(statement: 'findByUid' | 'findByUserCode', value: string): Promise<AdapterPayload | undefined> {
     const [row] = await this.statements.run<PayloadRow>(`oidc_${statement}`, SQL[statement], [this.kind, value]);
-    if (!row) return undefined;
-    return row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
+    return row ? this.out(row, `${STORED}${row.id}`) : undefined;
   }
 
   async find(id: string) {
@@ -99,11 +192,19 @@ class PayloadAdapter implements Adapter {
       const prefetched = this.grants.take(id);
       if (prefetched) return prefetched;
     }
-    if (!WITH_GRANT.has(this.kind)) return this.findBy('findById', id);
-    const [row] = await this.statements.run<PayloadRow>('oidc_find_token_grant', SQL.findTokenWithGrant, [this.kind, id]);
+    // Always the digest of what was presented, never a STORED reference.
+    const key = this.digested ? credentialDigest(id) : id;
+    if (!WITH_GRANT.has(this.kind)) {
+      const [row] = await this.statements.run<PayloadRow>('oidc_findById', SQL.findById, [this.kind, key]);
+      return row ? this.out(row, id) : undefined;
+    }
+    const withGrace = this.kind === 'RefreshToken' && this.graceSeconds > 0;
+    const [row] = withGrace
+      ? await this.statements.run<PayloadRow>('oidc_find_refresh_grant', SQL.findRefreshWithGrant, [this.kind, key, this.graceSeconds])
+      : await this.statements.run<PayloadRow>('oidc_find_token_grant', SQL.findTokenWithGrant, [this.kind, key]);
     if (!row) return undefined;
     if (row.grant_payload && row.payload.grantId) this.grants.put(row.payload.grantId, row.grant_payload);
-    return row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
+    return this.out(row, id);
   }
 
   findByUid(uid: string) {
@@ -115,12 +216,15 @@ class PayloadAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.statements.run('oidc_consume', SQL.consume, [this.kind, id]);
+    const write = () => this.statements.run('oidc_consume', SQL.consume, [this.kind, this.key(id)]);
+    // A rotated refresh token is spent only when the refresh succeeds (deferred-consume.ts).
+    if (this.kind === 'RefreshToken' && deferUntilResponse(write)) return;
+    await write();
   }
 
   async destroy(id: string): Promise<void> {
     if (this.kind === 'Grant') this.grants.drop(id);
-    await this.statements.run('oidc_destroy', SQL.destroy, [this.kind, id]);
+    await this.statements.run('oidc_destroy', SQL.destroy, [this.kind, this.key(id)]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -163,26 +267,22 @@ export class ClientCache extends TtlCache<AdapterPayload> {}
 /** Clients are registered by the operator (CLI, admin API) or by dynamic registration. */
 class ClientAdapter implements Adapter {
   constructor(
+    private readonly store: ClientRepository,
     private readonly db: Database,
     private readonly cache: ClientCache,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
-    const metadata = JSON.stringify(payload);
-    await this.db
-      .insertInto('clients')
-      .values({ client_id: id, metadata, updated_at: new Date() })
-      .onConflict((oc) => oc.column('client_id').doUpdateSet({ metadata, updated_at: new Date() }))
-      .execute();
+    await this.store.upsert(id, payload);
     this.cache.invalidate(id);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const row = await this.db.selectFrom('clients').select('metadata').where('client_id', '=', id).executeTakeFirst();
-    if (row) this.cache.set(id, row.metadata as AdapterPayload);
-    return row?.metadata as AdapterPayload | undefined;
+    const metadata = (await this.store.find(id)) as AdapterPayload | undefined;
+    if (metadata) this.cache.set(id, metadata);
+    return metadata;
   }
 
   async findByUid(): Promise<undefined> {
@@ -203,9 +303,11 @@ class ClientAdapter implements Adapter {
   async revokeByGrantId(): Promise<void> {}
 }
 
-export function adapterFactory(db: Database, statements: Statements, clients: ClientCache): (name: string) => Adapter {
+export function adapterFactory(db: Database, statements: Statements, clients: ClientCache, options: AdapterOptions): (name: string) => Adapter {
   const grants = new GrantPrefetch();
-  return (name) => (name === 'Client' ? new ClientAdapter(db, clients) : new PayloadAdapter(name, statements, grants));
+  const store = new ClientRepository(db, options.operatorKey);
+  const grace = options.refreshTokenReuseGraceSeconds;
+  return (name) => (name === 'Client' ? new ClientAdapter(store, db, clients) : new PayloadAdapter(name, statements, grants, grace));
 }
 
 /** Deletes artifacts that expired more than a grace period ago; returns how many. */

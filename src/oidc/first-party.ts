@@ -9,6 +9,8 @@ export function firstPartyClients(issuer: string): ClientMetadata[] {
       client_id: ACCOUNT_CLIENT_ID,
       client_name: 'Wathiqa',
       token_endpoint_auth_method: 'none',
+      // Ours, so it need not follow the RS256 default: ES256 is the cheaper signature.
+      id_token_signed_response_alg: 'ES256',
       grant_types: ['authorization_code'],
       response_types: ['code'],
       redirect_uris: [`${issuer}/account/callback`],

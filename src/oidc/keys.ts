@@ -3,9 +3,16 @@ import { CompactEncrypt, compactDecrypt, exportJWK, generateKeyPair, type JWK } 
 import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 
-/** The algorithms we sign with, in the order discovery lists them (ES256 is the default). */
-export const SIGNING_ALGS = ['ES256', 'EdDSA', 'RS256'] as const;
+/**
+ * The algorithms we sign with, in the order discovery lists them. RS256 is what a
+ * client that names none gets (OIDC Registration's default, which many RPs assume).
+ */
+export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+/** One key per kind; the RSA key signs both RS256 and PS256 (stored as RS256). */
+export const KEY_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type KeyAlg = (typeof KEY_ALGS)[number];
 
 /**
  * How long a retired key stays published: longer than anything it signed lives
@@ -21,33 +28,44 @@ export interface KeyInfo {
   status: 'active' | 'retired';
 }
 
-async function generate(alg: SigningAlg): Promise<JWK> {
+async function generate(alg: KeyAlg): Promise<JWK> {
   const options = alg === 'RS256' ? { modulusLength: 2048, extractable: true } : { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined };
   const { privateKey } = await generateKeyPair(alg === 'EdDSA' ? 'Ed25519' : alg, options);
   return exportJWK(privateKey);
 }
 
-// The kid travels in the protected header, so a sealed key cannot be moved to another row.
-async function seal(jwk: JWK, kid: string, operatorKey: Uint8Array): Promise<string> {
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(jwk)))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
-    .encrypt(operatorKey);
+/**
+ * Encrypts text under the operator key (compact JWE, dir + A256GCM). `kid` travels in
+ * the protected header and is checked on opening, so a sealed value cannot be moved
+ * to another row. Signing keys and client secrets are stored this way.
+ */
+export async function sealText(text: string, kid: string, operatorKey: Uint8Array): Promise<string> {
+  return new CompactEncrypt(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(operatorKey);
 }
 
-async function unseal(sealed: string, kid: string, operatorKey: Uint8Array): Promise<JWK> {
+/** Opens what sealText made for `kid`; `what` names the value in errors. */
+export async function openSealed(sealed: string, kid: string, operatorKey: Uint8Array, what: string): Promise<string> {
   let result;
   try {
     result = await compactDecrypt(sealed, operatorKey);
   } catch {
-    throw new Error(`signing key ${kid} cannot be decrypted: OPERATOR_KEY differs from the one it was stored under`);
+    throw new Error(`${what} cannot be decrypted: OPERATOR_KEY differs from the one it was stored under`);
   }
-  if (result.protectedHeader.kid !== kid) throw new Error(`signing key ${kid} is stored under another id`);
-  return JSON.parse(new TextDecoder().decode(result.plaintext)) as JWK;
+  if (result.protectedHeader.kid !== kid) throw new Error(`${what} is stored under another id`);
+  return new TextDecoder().decode(result.plaintext);
+}
+
+function seal(jwk: JWK, kid: string, operatorKey: Uint8Array): Promise<string> {
+  return sealText(JSON.stringify(jwk), kid, operatorKey);
+}
+
+async function unseal(sealed: string, kid: string, operatorKey: Uint8Array): Promise<JWK> {
+  return JSON.parse(await openSealed(sealed, kid, operatorKey, `signing key ${kid}`)) as JWK;
 }
 
 async function createKeySet(db: Database, operatorKey: Uint8Array): Promise<void> {
   const rows = await Promise.all(
-    SIGNING_ALGS.map(async (alg) => {
+    KEY_ALGS.map(async (alg) => {
       const kid = randomUUID();
       return { kid, alg, sealed_jwk: await seal(await generate(alg), kid, operatorKey) };
     }),
@@ -99,7 +117,11 @@ export async function keySetVersion(db: Database): Promise<string> {
   return `${row.n}|${row.newest ? new Date(row.newest).toISOString() : ''}|${row.retired ? new Date(row.retired).toISOString() : ''}`;
 }
 
-/** Private JWKs for the provider: active keys first (they sign), then retired ones (verify only). */
+/**
+ * Private JWKs for the provider: active keys first (they sign), in SIGNING_ALGS order
+ * (discovery lists algorithms in key order), then retired ones (verify only). The RSA
+ * key carries no `alg`, so it serves RS256 and PS256 under one kid.
+ */
 export async function loadSigningJwks(db: Database, operatorKey: Uint8Array): Promise<JWK[]> {
   const rows = await db
     .selectFrom('signing_keys')
@@ -107,7 +129,13 @@ export async function loadSigningJwks(db: Database, operatorKey: Uint8Array): Pr
     .orderBy(sql`retired_at is not null`)
     .orderBy('created_at', 'desc')
     .execute();
+  const rank = (row: { alg: string; retired_at: Date | null }) => (row.retired_at ? KEY_ALGS.length : KEY_ALGS.indexOf(row.alg as KeyAlg));
+  const ordered = rows.map((row, i) => ({ row, i })).sort((a, b) => rank(a.row) - rank(b.row) || a.i - b.i);
   return Promise.all(
-    rows.map(async (row) => ({ ...(await unseal(row.sealed_jwk, row.kid, operatorKey)), kid: row.kid, alg: row.alg, use: 'sig' })),
+    ordered.map(async ({ row }) => {
+      const jwk: JWK = { ...(await unseal(row.sealed_jwk, row.kid, operatorKey)), kid: row.kid, use: 'sig' };
+      if (row.alg !== 'RS256') jwk.alg = row.alg;
+      return jwk;
+    }),
   );
 }

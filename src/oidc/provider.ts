@@ -5,8 +5,10 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { accountRepository } from '../accounts/repository.js';
 import type { Views } from '../http/views.js';
+import { loggableUrl, providerFetch, staticUrlProblem } from '../http/outbound.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { commitDeferredConsumes } from './deferred-consume.js';
 import { adapterFactory, TtlCache, type ClientCache } from './adapter.js';
 import type { PublicAccount } from '../accounts/repository.js';
 import type { Statements } from '../db/statements.js';
@@ -114,7 +116,10 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/' };
 
   const configuration: Configuration = {
-    adapter: adapterFactory(db, statements, clientCache),
+    adapter: adapterFactory(db, statements, clientCache, {
+      operatorKey: config.operatorKey,
+      refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+    }),
     clients: firstPartyClients(config.issuer),
     async findAccount(_ctx, sub, token) {
       const account = accountCache.get(sub) ?? (await accounts.findById(sub));
@@ -136,10 +141,16 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     claims: { openid: ['sub'], email: ['email', 'email_verified'], passport: ['passport'] },
     // Scope claims go in the ID token too: the release reaches an RP that reads only the ID token.
     conformIdTokenClaims: false,
+    // oidc-provider's own requests (client jwks_uri, sector_identifier_uri) use our guarded fetcher too.
+    fetch: providerFetch(config.outbound, (url, reason) => logger.debug({ url: loggableUrl(url), reason }, 'oidc-provider fetch failed')),
     extraClientMetadata: {
       properties: ['passport_scope', 'passport_release_alg'],
-      validator(_ctx, key, _value, metadata) {
+      validator(ctx, key, _value, metadata) {
         if (key !== 'passport_release_alg') return;
+        // At registration (ctx set) a jwks_uri we would fetch is checked like the admin API does;
+        // stored clients are not re-judged on load, the fetcher checks again anyway.
+        const jwksUriProblem = ctx && typeof metadata.jwks_uri === 'string' ? staticUrlProblem(metadata.jwks_uri, config.outbound) : undefined;
+        if (jwksUriProblem) throw new errors.InvalidClientMetadata(`jwks_uri ${jwksUriProblem}`);
         try {
           Object.assign(metadata, checkPassportClient(metadata as never));
         } catch (error) {
@@ -183,7 +194,8 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      id_token_signed_response_alg: 'ES256',
+      // OIDC Registration's default, and what RPs assume (go-oidc, Spring); ES256, PS256, EdDSA on request.
+      id_token_signed_response_alg: 'RS256',
       token_endpoint_auth_method: 'client_secret_basic',
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -246,6 +258,10 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Errors are logged by the 'server_error' listener; Koa's printer would write a stack
+  // trace to stderr for every slow client cut off by requestTimeout.
+  provider.silent = true;
+  provider.use(commitDeferredConsumes());
 
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc server error'));
   provider.on('access_token.issued', () => metrics.tokensIssued.inc({ type: 'access_token' }));

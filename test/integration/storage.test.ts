@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { adapterFactory, ClientCache, removeExpired } from '../../src/oidc/adapter.js';
+import { adapterFactory, ClientCache, credentialDigest, removeExpired } from '../../src/oidc/adapter.js';
 import { ensureSigningKeys, listSigningKeys, loadSigningJwks, removeExpiredKeys, rotateSigningKeys, RETIRED_KEY_RETENTION_SECONDS } from '../../src/oidc/keys.js';
 import { Throttle } from '../../src/accounts/throttle.js';
 import { engines, testDatabase, type TestDatabase } from '../helpers/db.js';
@@ -20,12 +20,13 @@ describe.each(engines())('storage (%s)', (engine) => {
   });
 
   describe('the oidc-provider adapter', () => {
-    const adapter = (name: string) => adapterFactory(database.db, database.statements, new ClientCache())(name);
+    const options = { operatorKey, refreshTokenReuseGraceSeconds: 0 };
+    const adapter = (name: string) => adapterFactory(database.db, database.statements, new ClientCache(), options)(name);
 
     it('stores, finds, consumes and destroys', async () => {
       const codes = adapter('AuthorizationCode');
       await codes.upsert('c1', { grantId: 'g1', accountId: 'a1' }, 60);
-      expect(await codes.find('c1')).toEqual({ grantId: 'g1', accountId: 'a1' });
+      expect(await codes.find('c1')).toEqual({ grantId: 'g1', accountId: 'a1', jti: 'c1' });
       expect(await adapter('AccessToken').find('c1')).toBeUndefined(); // kinds do not mix
       await codes.consume('c1');
       expect((await codes.find('c1'))!.consumed).toEqual(expect.any(Number));
@@ -37,15 +38,15 @@ describe.each(engines())('storage (%s)', (engine) => {
       const sessions = adapter('Session');
       await sessions.upsert('s1', { uid: 'u1', accountId: 'a1' }, 60);
       await sessions.upsert('s1', { uid: 'u2', accountId: 'a2' }, 60);
-      expect(await sessions.find('s1')).toEqual({ uid: 'u2', accountId: 'a2' });
+      expect(await sessions.find('s1')).toEqual({ uid: 'u2', accountId: 'a2', jti: 's1' });
       expect(await sessions.findByUid('u1')).toBeUndefined();
-      expect(await sessions.findByUid('u2')).toEqual({ uid: 'u2', accountId: 'a2' });
+      expect(await sessions.findByUid('u2')).toEqual({ uid: 'u2', accountId: 'a2', jti: expect.any(String) });
     });
 
     it('finds by user code', async () => {
       const devices = adapter('DeviceCode');
       await devices.upsert('d1', { userCode: 'ABCD-EFGH' }, 60);
-      expect(await devices.findByUserCode('ABCD-EFGH')).toEqual({ userCode: 'ABCD-EFGH' });
+      expect(await devices.findByUserCode('ABCD-EFGH')).toEqual({ userCode: 'ABCD-EFGH', jti: expect.any(String) });
       expect(await devices.findByUserCode('ZZZZ-ZZZZ')).toBeUndefined();
     });
 
@@ -65,18 +66,18 @@ describe.each(engines())('storage (%s)', (engine) => {
       const tokens = adapter('AccessToken');
       await tokens.upsert('live', { grantId: 'g' }, 60);
       await tokens.upsert('dead', { grantId: 'g' }, 60);
-      await database.db.updateTable('oidc_payloads').set({ expires_at: new Date(Date.now() - 120_000) }).where('id', '=', 'dead').execute();
+      await database.db.updateTable('oidc_payloads').set({ expires_at: new Date(Date.now() - 120_000) }).where('id', '=', credentialDigest('dead')).execute();
       expect(await tokens.find('dead')).toBeUndefined();
       expect(await removeExpired(database.db, 60)).toBe(1);
       expect(await tokens.find('live')).toBeDefined();
     });
 
     it('reads a token and its grant in one round trip, and never serves a changed grant', async () => {
-      const make = adapterFactory(database.db, database.statements, new ClientCache());
+      const make = adapterFactory(database.db, database.statements, new ClientCache(), options);
       const [tokens, grants] = [make('AccessToken'), make('Grant')];
       await grants.upsert('g1', { accountId: 'a1', clientId: 'c1' }, 60);
       await tokens.upsert('t1', { grantId: 'g1' }, 60);
-      expect(await tokens.find('t1')).toEqual({ grantId: 'g1' });
+      expect(await tokens.find('t1')).toEqual({ grantId: 'g1', jti: 't1' });
       expect(await grants.find('g1')).toEqual({ accountId: 'a1', clientId: 'c1' });
 
       await tokens.find('t1'); // prefetches g1 again
@@ -102,13 +103,14 @@ describe.each(engines())('storage (%s)', (engine) => {
   });
 
   describe('signing keys', () => {
-    it('are generated once, ES256 first, and stored encrypted', async () => {
+    it('are generated once, RSA first, and stored encrypted', async () => {
       await ensureSigningKeys(database.db, operatorKey);
       await ensureSigningKeys(database.db, operatorKey);
       const keys = await listSigningKeys(database.db);
       expect(keys.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
       const jwks = await loadSigningJwks(database.db, operatorKey);
-      expect(jwks[0]!.alg).toBe('ES256');
+      // The RSA key names no alg: it signs RS256 (the default) and PS256.
+      expect(jwks.map((k) => k.alg ?? k.kty)).toEqual(['RSA', 'ES256', 'EdDSA']);
       const rows = await database.db.selectFrom('signing_keys').select('sealed_jwk').execute();
       for (const row of rows) {
         expect(row.sealed_jwk.split('.')).toHaveLength(5); // compact JWE
@@ -128,8 +130,8 @@ describe.each(engines())('storage (%s)', (engine) => {
       expect(after.filter((k) => k.status === 'active')).toHaveLength(3);
       expect(after.filter((k) => k.status === 'retired').map((k) => k.kid).sort()).toEqual(before.map((k) => k.kid).sort());
       const jwks = await loadSigningJwks(database.db, operatorKey);
-      const active = after.find((k) => k.status === 'active' && k.alg === 'ES256')!;
-      expect(jwks[0]!.kid).toBe(active.kid); // the signing key comes first
+      const active = after.find((k) => k.status === 'active' && k.alg === 'RS256')!;
+      expect(jwks[0]!.kid).toBe(active.kid); // the signing keys come first
 
       expect(await removeExpiredKeys(database.db)).toBe(0);
       await database.db
