@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -23,6 +23,44 @@ export interface RunningServer {
 }
 
 const KEY_POLL_MS = 30_000;
+/** How often Node checks open connections against headersTimeout and requestTimeout (its default is 30 s). */
+const CONNECTION_CHECK_MS = 1000;
+
+/**
+ * The public HTTP server. Slow clients: headers and the whole request must arrive
+ * within the configured timeouts (408, then the socket is closed). Shutdown: once
+ * `draining()` is true every response says `Connection: close`, and a connection is
+ * closed as soon as its response is done, so a drain ends with the last response.
+ */
+function httpServer(config: Config, handler: (req: IncomingMessage, res: ServerResponse) => void, draining: () => boolean) {
+  const inFlight = new Set<ServerResponse>();
+  const server = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutSeconds * 1000,
+      requestTimeout: config.http.requestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: CONNECTION_CHECK_MS,
+    },
+    (req, res) => {
+      if (draining()) res.setHeader('Connection', 'close');
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+      // Closes the connection a response ends on even if its headers went out before the drain.
+      res.once('finish', () => draining() && setImmediate(() => server.closeIdleConnections()));
+      handler(req, res);
+    },
+  );
+  server.keepAliveTimeout = 65_000;
+  return {
+    server,
+    /** Stops listening; idle connections close now, busy ones after their response. */
+    drain(): Promise<void> {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      server.closeIdleConnections();
+      return closed;
+    },
+  };
+}
 
 function listen(server: Server, ...args: unknown[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -43,13 +81,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const lock = config.database.kind === 'pglite' ? DataDirLock.acquire(config.dataDir) : undefined;
   let database: DatabaseHandle | undefined;
   try {
-    database = await openDatabase(config.database);
+    database = await openDatabase(config.database, {
+      onConnectionError: (error) =>
+        logger.warn({ sqlstate: (error as { code?: string }).code, reason: error.message }, 'database connection lost; reconnecting on demand'),
+    });
     await migrateToLatest(database.db);
     const services = await createServices(config, database, logger);
     const state: AppState = { shuttingDown: false };
     const app = createApp(services, state);
-    const server = createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
+    const http = httpServer(config, app.callback(), () => state.shuttingDown);
+    const { server } = http;
     await listen(server, config.port, config.host);
     const { port } = server.address() as AddressInfo;
     const url = `http://localhost:${port}`;
@@ -98,10 +139,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         clearInterval(chores);
         clearInterval(keyWatch);
         const closed = Promise.all([
-          new Promise<void>((r) => server.close(() => r())),
+          http.drain(),
           adminServer ? new Promise<void>((r) => adminServer!.close(() => r())) : undefined,
         ]);
-        server.closeIdleConnections();
+        // The grace period is for stragglers only: the drain ends with the last response.
         const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
         await closed;
         clearTimeout(grace);

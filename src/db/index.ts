@@ -6,6 +6,7 @@ import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config.js';
 import type { DB } from './schema.js';
 import { pgliteStatements, pgStatements, type Statements } from './statements.js';
+import { rethrowUnavailable } from './unavailable.js';
 
 export type Database = Kysely<DB>;
 
@@ -23,6 +24,39 @@ export interface OpenOptions {
   /** PostgreSQL only: a schema to work in (created if missing); tests use one per file. */
   schema?: string;
   poolSize?: number;
+  /** Told about connections that broke (PostgreSQL restart, failover, terminated backend). */
+  onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * How long a request waits for a connection (a new one, or a free one from a busy
+ * pool) before it fails with 503, instead of hanging while the database is away.
+ */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * The pool as kysely sees it: a connection error (on connect or on a query) becomes
+ * DatabaseUnavailableError, so every route answers 503 instead of 500.
+ */
+function unavailableAware(pool: pg.Pool) {
+  type Client = pg.PoolClient;
+  const wrapped = new WeakMap<Client, { query: Client['query']; release: Client['release'] }>();
+  return {
+    async connect() {
+      const client = await pool.connect().catch(rethrowUnavailable);
+      let view = wrapped.get(client);
+      if (!view) {
+        view = {
+          query: ((...args: Parameters<Client['query']>) =>
+            (client.query as (...a: unknown[]) => Promise<unknown>)(...args).catch(rethrowUnavailable)) as Client['query'],
+          release: (err?: Error | boolean) => client.release(err),
+        };
+        wrapped.set(client, view);
+      }
+      return view;
+    },
+    end: () => pool.end(),
+  };
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -44,8 +78,17 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
       connectionString: target.url,
       max: options.poolSize ?? 10,
       options: options.schema ? `-c search_path=${options.schema}` : undefined,
+      // Fail fast while the database is away, and notice half-open connections after a failover.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    // A connection that breaks emits 'error': on the pool when idle, on the client when
+    // checked out. Unheard, either kills the process; the pool drops the client and
+    // the next request opens a new connection.
+    pool.on('error', () => undefined); // reported by the client's own listener below
+    pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
     return { db, statements: pgStatements(pool), engine: 'postgres', close: () => db.destroy() };
   }
   // A small buffer cache: PGlite lives in this process's memory, and our working set is small.
@@ -85,6 +128,15 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
   return result;
 }
 
-export async function ping(db: Database): Promise<void> {
-  await sql`select 1`.execute(db);
+/** `select 1`, failing after `timeoutMs` if the database does not answer (readiness must not hang). */
+export async function ping(db: Database, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database ping timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([sql`select 1`.execute(db), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,7 +1,10 @@
 import type { Context, Middleware } from 'koa';
 import type { Views } from './views.js';
 import type { Logger } from '../ops/logger.js';
-import { HttpError } from './errors.js';
+import { ZodError } from 'zod';
+import { HttpError, badRequest } from './errors.js';
+import { formatZodError } from './guard.js';
+import { isConnectionError } from '../db/unavailable.js';
 
 /** JSON for APIs, a page for people. */
 export function wantsJson(ctx: Context): boolean {
@@ -17,6 +20,15 @@ interface Exposed {
 
 function toExposed(error: unknown): Exposed | undefined {
   if (error instanceof HttpError) return error;
+  // The database is away (restart, failover): a clean 503 the client may retry, not a 500.
+  if (isConnectionError(error)) {
+    return { status: 503, code: 'temporarily_unavailable', description: 'the service is temporarily unavailable; try again shortly', headers: { 'Retry-After': '5' } };
+  }
+  // Input should go through the guard (src/http/guard.ts); a schema parsed outside it still names the parameter.
+  if (error instanceof ZodError) return badRequest(formatZodError(error));
+  // A body whose Content-Encoding does not match its bytes: zlib fails while the parser inflates it.
+  const zlib = (error as { code?: unknown } | undefined)?.code;
+  if (zlib === 'Z_DATA_ERROR' || zlib === 'Z_BUF_ERROR') return badRequest('the request body could not be decompressed');
   // Koa and body-parser errors (malformed body, body too large) carry a 4xx status; their
   // message is shown only when marked safe, since a parser's message may quote the body.
   const e = error as { status?: number; expose?: boolean; message?: string };
@@ -43,6 +55,7 @@ export function errorHandler(views: Views, logger: Logger): Middleware {
     } catch (error) {
       const exposed = toExposed(error);
       if (!exposed) logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
+      else if (error instanceof ZodError) logger.warn({ err: error, method: ctx.method, path: ctx.path }, 'input parsed outside the guard');
       const { status, code, description, headers } = exposed ?? {
         status: 500,
         code: 'server_error',

@@ -3,6 +3,8 @@ import type { Database } from '../db/index.js';
 import { ping } from '../db/index.js';
 import type { Metrics } from './metrics.js';
 
+const PING_TIMEOUT_MS = 2000;
+
 export function opsRouter(db: Database, metrics: Metrics, isShuttingDown: () => boolean): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
@@ -17,7 +19,8 @@ export function opsRouter(db: Database, metrics: Metrics, isShuttingDown: () => 
       return;
     }
     try {
-      await ping(db);
+      // Bounded: a load balancer's probe must get an answer even when the database hangs.
+      await ping(db, PING_TIMEOUT_MS);
       ctx.body = { status: 'ready', database: 'ok' };
     } catch {
       ctx.status = 503;

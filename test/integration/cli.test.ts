@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { DataDirLock } from '../../src/db/lock.js';
 import { ROOT } from '../../src/paths.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 /**
  * The compiled CLI, spawned as operators run it, on an embedded (PGlite file)
@@ -18,28 +19,6 @@ const BIN = join(ROOT, 'bin', 'wathiqa.js');
 const ENTRY = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const PASSWORD = 'correct horse battery staple 42';
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Compiles the package unless dist/ is newer than every source (the web bundle is not needed here). */
-function ensureBuilt(): void {
-  const newest = Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'migrations')));
-  if (existsSync(ENTRY) && statSync(ENTRY).mtimeMs >= newest) return;
-  // tsc emits even when another part of the tree has a type error; what matters here is the output.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    timeout: 180_000,
-  });
-  if (!existsSync(ENTRY)) throw new Error('the CLI could not be built (npm run build)');
-}
 
 interface Result {
   code: number | null;
@@ -84,7 +63,7 @@ type Key = { kid: string; alg: string; status: 'active' | 'retired' };
 const activeKids = (keys: Key[]) => keys.filter((k) => k.status === 'active').map((k) => k.kid).sort();
 
 beforeAll(() => {
-  ensureBuilt();
+  ensureBuilt(ENTRY);
   dataDir = mkdtempSync(join(tmpdir(), 'wathiqa-cli-'));
 }, 200_000);
 
@@ -133,6 +112,19 @@ describe('wathiqa CLI without a server (direct)', () => {
     expect(refused.stderr).not.toContain('jpsQnn');
 
     expect(await ok(['clients', 'delete', spa.client_id])).toContain(spa.client_id);
+  }, 90_000);
+
+  it('sets the ID token algorithm with --id-token-alg; RS256 when not given', async () => {
+    const ps = await okJson<Client & { id_token_signed_response_alg?: string }>([
+      'clients', 'create', '--name', 'PS', '--redirect-uri', 'http://localhost:4003/cb', '--id-token-alg', 'PS256',
+    ]);
+    expect(ps.id_token_signed_response_alg).toBe('PS256');
+    expect(await ok(['clients', 'show', ps.client_id])).toMatch(/^id_token_alg\s+PS256$/m);
+    expect(await ok(['clients', 'show', demo.client_id])).toMatch(/^id_token_alg\s+RS256 \(default\)$/m);
+    const refused = await cli(['clients', 'create', '--name', 'HS', '--redirect-uri', 'http://localhost:4004/cb', '--id-token-alg', 'HS256']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/RS256, PS256, ES256, EdDSA/);
+    await ok(['clients', 'delete', ps.client_id]);
   }, 90_000);
 
   it('creates a user with the password on stdin, and refuses a common one', async () => {
