@@ -1,6 +1,6 @@
 // The reference: bare oidc-provider (the version Wathiqa uses), its default
 // in-memory adapter, the same client configuration as Wathiqa's (confidential
-// client, client_secret_basic, PKCE, ES256 ID tokens, refresh-token rotation,
+// client, client_secret_basic, PKCE, RS256 ID tokens (the default for a client that names none), refresh-token rotation,
 // opaque access tokens, userinfo with sub + email) and a trivial in-memory
 // findAccount. Its interaction URL signs the account named by `login_hint` in and
 // grants what is asked at once: no pages, no passwords (the bench's sign-in row is
@@ -17,7 +17,7 @@ const port = Number(process.env.PORT);
 const host = process.env.HOST ?? '127.0.0.1';
 const issuer = process.env.ISSUER ?? `http://${host}:${port}`;
 
-// Same three signing keys as Wathiqa (ES256 is what the client's ID tokens use).
+// Same three signing keys as Wathiqa (RS256 signs the default client's ID tokens).
 async function key(alg) {
   const options = alg === 'RS256' ? { modulusLength: 2048, extractable: true } : { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined };
   const { privateKey } = await generateKeyPair(alg === 'EdDSA' ? 'Ed25519' : alg, options);
@@ -53,7 +53,7 @@ function build() {
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      id_token_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: 'RS256',
       token_endpoint_auth_method: 'client_secret_basic',
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClientInputSchema } from '../clients/schema.js';
-import { SIGNING_ALGS } from '../oidc/keys.js';
+import { KEY_ALGS, SIGNING_ALGS } from '../oidc/keys.js';
 
 /**
  * The admin API's shapes, written once: the routes validate with them, the OpenAPI
@@ -72,6 +72,7 @@ export const ClientSchema = z
     client_uri: z.string().optional(),
     policy_uri: z.string().optional(),
     tos_uri: z.string().optional(),
+    id_token_signed_response_alg: z.enum(SIGNING_ALGS).optional().meta({ description: 'Absent: RS256' }),
     created_at: z.iso.datetime().optional(),
   })
   .meta({ description: 'A registered client: its OAuth 2.0 / OpenID Connect metadata (RFC 7591 names)' });
@@ -80,7 +81,7 @@ export const ClientListSchema = z.object({ clients: z.array(ClientSchema) });
 
 export const KeySchema = z.object({
   kid: z.string(),
-  alg: z.enum(SIGNING_ALGS),
+  alg: z.enum(KEY_ALGS).meta({ description: 'The key kind: the RS256 key signs PS256 too' }),
   status: z.enum(['active', 'retired']).meta({ description: 'Active keys sign; retired keys stay published for verification' }),
   created_at: z.iso.datetime(),
   retired_at: z.iso.datetime().nullable(),

@@ -49,6 +49,7 @@ export function clientDetails(c: ClientView): string {
     ['redirect_uris', c.redirect_uris],
     ['post_logout_redirect_uris', list('post_logout_redirect_uris')],
     ['scope', s('scope')],
+    ['id_token_alg', s('id_token_signed_response_alg') ?? 'RS256 (default)'],
     ['jwks', keyIds(c)],
     ['jwks_uri', s('jwks_uri')],
     ['logo_uri', s('logo_uri')],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import type { ClientInput } from '../clients/schema.js';
+import { SIGNING_ALGS, type SigningAlg } from '../oidc/keys.js';
 import { ROOT } from '../paths.js';
 import { connect, type Backend } from './backend.js';
 import { CliError, oneLine, usageError } from './errors.js';
@@ -124,6 +125,7 @@ export function buildProgram(io: Io): Command {
     .option('--logo-uri <url>', 'logo shown on the consent page')
     .option('--policy-uri <url>', 'privacy policy link shown on the consent page')
     .option('--tos-uri <url>', 'terms of service link shown on the consent page')
+    .addOption(new Option('--id-token-alg <alg>', 'how its ID tokens are signed (default: RS256, what most RPs expect)').choices(SIGNING_ALGS))
     .option('--json', 'print the client as JSON')
     .action(async (opts: {
       name: string;
@@ -136,6 +138,7 @@ export function buildProgram(io: Io): Command {
       logoUri?: string;
       policyUri?: string;
       tosUri?: string;
+      idTokenAlg?: SigningAlg;
       json?: boolean;
     }) => {
       if (opts.redirectUri.length === 0) throw usageError('clients create: give at least one --redirect-uri');
@@ -150,6 +153,7 @@ export function buildProgram(io: Io): Command {
         ...(opts.logoUri ? { logo_uri: opts.logoUri } : {}),
         ...(opts.policyUri ? { policy_uri: opts.policyUri } : {}),
         ...(opts.tosUri ? { tos_uri: opts.tosUri } : {}),
+        ...(opts.idTokenAlg ? { id_token_signed_response_alg: opts.idTokenAlg } : {}),
       };
       const client = await withBackend((b) => b.createClient(input));
       print(opts.json, client, () => clientCreated(client));

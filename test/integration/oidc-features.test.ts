@@ -26,7 +26,7 @@ describe.each(engines())('registration, claims, locales and key rotation (%s)', 
     });
     const meta = config.clientMetadata();
     expect(meta.client_id).toBeTruthy();
-    expect(meta.id_token_signed_response_alg).toBe('ES256');
+    expect(meta.id_token_signed_response_alg).toBe('RS256'); // the OIDC Registration default
     expect(await server.services.clients.show(meta.client_id)).toMatchObject({ client_name: 'Registered RP' });
 
     // The registered client completes a sign-in.
