@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf.js';
 import { HttpError } from '../http/errors.js';
+import { query } from '../http/guard.js';
 import type { Views } from '../http/views.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
@@ -19,7 +20,13 @@ export interface AccountRouteDeps {
 }
 
 const STATE_COOKIE = 'wathiqa_account_state';
-const Callback = z.object({ state: z.string().optional(), code: z.string().optional(), error: z.string().optional(), iss: z.string().optional() });
+const Callback = z.object({
+  state: z.string().max(512).optional(),
+  code: z.string().max(2048).optional(),
+  error: z.string().max(256).optional(),
+  iss: z.string().max(2048).optional(),
+});
+const Login = z.object({ lang: z.string().max(64).optional() });
 
 /**
  * The holder's own pages. Signing in here is an ordinary authorization request by
@@ -52,19 +59,19 @@ export function accountRouter({ oidc, views, csrf, accounts, config }: AccountRo
       code_challenge_method: 'S256',
       state,
     });
-    const lang = typeof ctx.query.lang === 'string' ? ctx.query.lang : undefined;
+    const { lang } = query(ctx, Login);
     if (lang) params.set('ui_locales', lang);
     ctx.redirect(`/auth?${params}`);
   });
 
   router.get('/callback', async (ctx) => {
-    const query = Callback.parse(ctx.query);
+    const answer = query(ctx, Callback);
     const expected = ctx.cookies.get(STATE_COOKIE);
     ctx.cookies.set(STATE_COOKIE, null, cookie);
-    if (!expected || query.state !== expected) {
+    if (!expected || answer.state !== expected) {
       throw new HttpError(400, 'session_expired', 'This sign-in has expired. Please sign in again.');
     }
-    if (query.error) throw new HttpError(400, query.error, 'The sign-in did not complete.');
+    if (answer.error) throw new HttpError(400, answer.error, 'The sign-in did not complete.');
     ctx.redirect('/account');
   });
 

@@ -4,7 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware, Next } from 'koa';
 import type { Services } from '../services.js';
 import { badRequest, HttpError, notFound, unauthorized } from '../http/errors.js';
-import { parse } from '../http/guard.js';
+import { parse, query } from '../http/guard.js';
 import { adminOperations } from './operations.js';
 import { openApiDocument } from './openapi.js';
 import { ROUTES, type RouteSpec } from './schemas.js';
@@ -55,6 +55,7 @@ function gate(options: AdminOptions): Middleware {
 const parseJson = bodyParser({
   enableTypes: ['json'],
   jsonLimit: JSON_LIMIT,
+  parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
   // Never let the parser's own errors (whose messages may quote the body) reach the client.
   onError(error: Error & { status?: number; type?: string }) {
     if (error.status === 413 || error.type === 'entity.too.large') {
@@ -74,7 +75,8 @@ const parseJson = bodyParser({
 
 /** A JSON body parser that refuses other media types with 415 instead of ignoring them. */
 async function jsonBody(ctx: Context, next: Next): Promise<void> {
-  if (ctx.method === 'POST' || ctx.method === 'PUT' || ctx.method === 'PATCH') {
+  // DELETE too: a body there is read so the route guard can refuse it, not silently ignored.
+  if (ctx.method === 'POST' || ctx.method === 'PUT' || ctx.method === 'PATCH' || ctx.method === 'DELETE') {
     // No body (or an empty one) is fine for POST /admin/keys/rotate; a body of another type is not.
     const empty = ctx.request.length === 0 || (ctx.request.length === undefined && !ctx.get('transfer-encoding'));
     if (!empty && ctx.request.is('application/json') === false) {
@@ -89,11 +91,12 @@ async function jsonBody(ctx: Context, next: Next): Promise<void> {
 function guard(spec: RouteSpec): Middleware {
   return async (ctx, next) => {
     if (spec.params) parse(spec.params, ctx.params);
-    if (spec.query) parse(spec.query, ctx.query);
+    if (spec.query) query(ctx, spec.query);
     else if (Object.keys(ctx.query).length > 0) throw badRequest(`${spec.path} takes no query parameters`);
     if (!spec.body) {
       const body = (ctx.request as { body?: unknown }).body;
-      if (body && typeof body === 'object' && Object.keys(body).length > 0) throw badRequest(`${spec.path} takes no request body`);
+      const empty = body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
+      if (!empty) throw badRequest(`${spec.path} takes no request body`);
     }
     await next();
   };

@@ -20,6 +20,12 @@ export function body<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
   return parse(schema, (ctx.request as { body?: unknown }).body);
 }
 
+/**
+ * Reads the query string through a schema. Koa gives a repeated parameter as an array;
+ * none of ours takes one, and which copy wins is ambiguous, so a repeat is refused by name.
+ */
 export function query<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
+  const repeated = Object.entries(ctx.query).filter(([, v]) => Array.isArray(v)).map(([k]) => k.slice(0, 64));
+  if (repeated.length) throw badRequest(repeated.map((k) => `${k}: must be given once`).join('; '));
   return parse(schema, ctx.query);
 }
