@@ -24,7 +24,7 @@ import {
 import { base64urlDecode } from '../../src/protocol/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
 import { engines } from '../helpers/db.js';
-import { discover, REDIRECT_URI } from '../helpers/flow.js';
+import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
@@ -119,11 +119,13 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
   let server: TestServer;
   let jwksServer: Server;
   let jwksUrl: string;
+  let rp: CallbackListener;
   const browsers = new Browsers();
   const shot = screenshots(`passport-${engine}-`);
 
   beforeAll(async () => {
-    server = await startTestServer(engine);
+    server = await startTestServer(engine, { OUTBOUND_ALLOW_PRIVATE: true }); // its jwks_uri key server is on localhost
+    rp = await startCallbackListener();
     jwksServer = createServer();
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://localhost:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
@@ -132,6 +134,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     jwksServer?.closeAllConnections();
     await new Promise((resolve) => jwksServer?.close(resolve));
     await server?.close();
+    await rp?.close();
   });
   afterEach(() => browsers.closeAll());
 
@@ -151,7 +154,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
   async function passportClient(name: string, key: { jwks?: JWK[]; jwksUri?: string }, scope = 'openid passport') {
     const client = await server.services.clients.create({
       client_name: name,
-      redirect_uris: [REDIRECT_URI],
+      redirect_uris: [rp.redirectUri],
       scope,
       policy_uri: 'https://rp.example/privacy',
       tos_uri: 'https://rp.example/terms',
@@ -167,7 +170,7 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const all: Record<string, string | undefined> = {
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: rp.redirectUri,
       scope: 'openid passport',
       passport_scope: JSON.stringify(SCOPE),
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
@@ -182,11 +185,11 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
 
   /** Runs `act`, catches the redirect to the RP and redeems the code with openid-client. */
   async function arriveAtRp(page: Page, config: oidc.Configuration, auth: Awaited<ReturnType<typeof authorization>>, act: () => Promise<void>) {
-    const callback = page.waitForRequest((r) => r.url().startsWith(REDIRECT_URI), { timeout: 20_000 });
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
     await act();
     const url = new URL((await callback).url());
-    // Nothing listens at the RP: let the browser settle on its error page before the next navigation.
-    await page.waitForURL((u) => !u.href.startsWith(server.url), { timeout: 10_000 }).catch(() => undefined);
+    // The RP's page loads before the next navigation starts.
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri), { timeout: 20_000 });
     expect(url.searchParams.get('error')).toBeNull();
     return oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
   }
@@ -364,9 +367,10 @@ describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
     const setUp = page.getByRole('link', { name: t('en', 'passport.no_vault_link') });
     expect(await setUp.getAttribute('href')).toMatch(/^\/account\?return_to=%2Finteraction%2F[A-Za-z0-9_-]+$/);
     await shot(page, 'en-5-no-vault');
-    const callback = page.waitForRequest((r) => r.url().startsWith(REDIRECT_URI));
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await page.getByRole('button', { name: t('en', 'passport.decline') }).click();
     const url = new URL((await callback).url());
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri));
     expect(url.searchParams.get('error')).toBe('access_denied');
     expect(url.searchParams.get('state')).toBe(auth.state);
     expect(await server.database.db.selectFrom('releases').selectAll().execute()).toEqual(before);

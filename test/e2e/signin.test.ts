@@ -4,21 +4,26 @@ import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { engines } from '../helpers/db.js';
-import { authorizationRequest, discover, PASSWORD, REDIRECT_URI } from '../helpers/flow.js';
+import { authorizationRequest, discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Sign up, sign in and consent in a real Chromium, the way a person does, by labels and button names. */
 describe.each(engines())('sign-in pages in Chromium (%s)', (engine) => {
   let server: TestServer;
   let config: oidc.Configuration;
+  let rp: CallbackListener;
   const browsers: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-    const client = await server.services.clients.create({ client_name: 'Demo Shop', redirect_uris: [REDIRECT_URI] });
+    rp = await startCallbackListener();
+    const client = await server.services.clients.create({ client_name: 'Demo Shop', redirect_uris: [rp.redirectUri] });
     config = await discover(server.url, client.client_id, client.client_secret);
   }, 60_000);
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    await rp?.close();
+  });
   afterEach(async () => {
     await Promise.all(browsers.splice(0).map((b) => b.close()));
   });
@@ -36,9 +41,10 @@ describe.each(engines())('sign-in pages in Chromium (%s)', (engine) => {
 
   /** Runs the authorization in the page and returns the code the RP receives, redeemed with openid-client. */
   async function arriveAtRp(page: Page, act: () => Promise<void>, auth: Awaited<ReturnType<typeof authorizationRequest>>) {
-    const callback = page.waitForRequest((r) => r.url().startsWith(REDIRECT_URI));
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await act();
     const url = new URL((await callback).url());
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri));
     expect(url.searchParams.get('code')).toBeTruthy();
     const tokens = await oidc.authorizationCodeGrant(config, url, {
       pkceCodeVerifier: auth.verifier,
@@ -59,7 +65,7 @@ describe.each(engines())('sign-in pages in Chromium (%s)', (engine) => {
   it('signs up, consents, arrives at the RP with a code; signs in again without a second consent', async () => {
     const email = `e2e-${engine}@example.com`;
     const page = await openPage();
-    const auth = await authorizationRequest(config, { scope: 'openid email', prompt: '' });
+    const auth = await authorizationRequest(config, { redirect_uri: rp.redirectUri, scope: 'openid email', prompt: '' });
     await page.goto(auth.url.href);
     expect(await page.locator('html').getAttribute('dir')).toBe('ltr');
     await signUp(page, 'en', email);
@@ -72,7 +78,7 @@ describe.each(engines())('sign-in pages in Chromium (%s)', (engine) => {
 
     // A new browser: sign in with the same account; consent is remembered.
     const again = await openPage();
-    const second = await authorizationRequest(config, { scope: 'openid email', prompt: '' });
+    const second = await authorizationRequest(config, { redirect_uri: rp.redirectUri, scope: 'openid email', prompt: '' });
     await again.goto(second.url.href);
     await again.getByLabel(t('en', 'form.email')).fill(email);
     await again.getByLabel(t('en', 'form.password'), { exact: true }).fill(PASSWORD);
@@ -82,7 +88,7 @@ describe.each(engines())('sign-in pages in Chromium (%s)', (engine) => {
 
   it('shows right-to-left Arabic pages when the RP asks for ui_locales=ar', async () => {
     const page = await openPage();
-    const auth = await authorizationRequest(config, { scope: 'openid email', prompt: '', ui_locales: 'ar' });
+    const auth = await authorizationRequest(config, { redirect_uri: rp.redirectUri, scope: 'openid email', prompt: '', ui_locales: 'ar' });
     await page.goto(auth.url.href);
     const html = page.locator('html');
     expect(await html.getAttribute('dir')).toBe('rtl');
@@ -96,7 +102,7 @@ describe.each(engines())('sign-in pages in Chromium (%s)', (engine) => {
 
   it('follows Accept-Language, and the visible switcher overrides it', async () => {
     const page = await openPage('ar');
-    const auth = await authorizationRequest(config, { scope: 'openid', prompt: '' });
+    const auth = await authorizationRequest(config, { redirect_uri: rp.redirectUri, scope: 'openid', prompt: '' });
     await page.goto(auth.url.href);
     expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
     await page.getByRole('link', { name: 'English' }).click();

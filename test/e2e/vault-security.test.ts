@@ -26,7 +26,7 @@ import {
 import { Browsers, launchBrowser, type LaunchedBrowser } from '../helpers/browser.js';
 import { engines } from '../helpers/db.js';
 import { PASSWORD } from '../helpers/flow.js';
-import { heading, randomJpeg, setUpVault, signUpToAccount, unlock } from '../helpers/vault-ui.js';
+import { alterServedVault, heading, randomJpeg, setUpVault, signUpToAccount, unlock } from '../helpers/vault-ui.js';
 import {
   byteForms,
   dumpDatabase,
@@ -308,15 +308,7 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
     }
 
     /** Serves GET /api/vault as the server sent it, altered by `alter`. */
-    async function serveVault(alter: (vault: Record<string, any>) => void) {
-      await page.route('**/api/vault', async (route) => {
-        if (route.request().method() !== 'GET') return route.continue();
-        const response = await route.fetch();
-        const body = (await response.json()) as { vault: Record<string, any> | null };
-        if (body.vault) alter(body.vault);
-        await route.fulfill({ response, json: body });
-      });
-    }
+    const serveVault = (alter: (vault: Record<string, any>) => void) => alterServedVault(page, alter);
 
     const element = (vault: Record<string, any>, id: string) => (vault.elements as Record<string, any>[]).find((e) => e.id === id)!;
 
@@ -334,12 +326,24 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
       await heading(page, en('vault.unlock.heading')).waitFor();
     });
 
-    it('refuses KDF parameters outside the policy before deriving anything, fast', async () => {
+    it('refuses KDF parameters outside the policy before deriving anything', async () => {
       /**
        * The clock runs in the page, on a fresh load: from the Unlock click (a
        * capturing listener) to the first moment the vault shows `message` (as a
        * heading, with `asHeading`).
        */
+      // Every Argon2id run instantiates hash-wasm's module: counting instantiations proves
+      // that a refusal came before any derivation, whatever the machine's load.
+      await page.addInitScript(() => {
+        const w = window as unknown as { wasmRuns: number };
+        w.wasmRuns = 0;
+        const instantiate = WebAssembly.instantiate.bind(WebAssembly);
+        WebAssembly.instantiate = ((...args: Parameters<typeof WebAssembly.instantiate>) => {
+          w.wasmRuns++;
+          return instantiate(...args);
+        }) as typeof WebAssembly.instantiate;
+      });
+      const wasmRuns = () => page.evaluate(() => (window as unknown as { wasmRuns: number }).wasmRuns);
       const armClock = (message: string, asHeading = false) =>
         page.evaluate(({ message, asHeading }) => {
           const w = window as unknown as { zk: { click: number; shown: number } };
@@ -369,11 +373,13 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
         await heading(page, en('vault.unlock.heading')).waitFor();
         await armClock(en('vault.unlock.unsafe'));
         await field(page, 'vault.passphrase').fill(passphrase);
+        const runsBefore = await wasmRuns();
         await button(page, 'vault.unlock.submit').click();
         await page.getByText(en('vault.unlock.unsafe')).waitFor();
         const { click, shown } = await readClock();
         timings[name] = Math.round(shown - click);
-        expect({ name, refusedWithin150ms: shown > click && shown - click < 150 }).toEqual({ name, refusedWithin150ms: true });
+        // Refused before deriving anything: no Argon2id ran (times are only logged; they stretch under load).
+        expect({ name, refused: shown > click, argon2Runs: (await wasmRuns()) - runsBefore }).toEqual({ name, refused: true, argon2Runs: 0 });
         // The distinct message, not the wrong-passphrase one; nothing opened; the passphrase is gone from the field.
         expect(await page.getByText(en('vault.unlock.failed')).count()).toBe(0);
         expect(await heading(page, en('vault.docs.heading')).count()).toBe(0);
@@ -386,12 +392,14 @@ describe.each(engines())('the vault against its own server, in Chromium (%s)', (
       await heading(page, en('vault.unlock.heading')).waitFor();
       await armClock(en('vault.docs.heading'), true);
       await field(page, 'vault.passphrase').fill(passphrase);
+      const runsBefore = await wasmRuns();
       await button(page, 'vault.unlock.submit').click();
       await heading(page, en('vault.docs.heading')).waitFor({ timeout: 20_000 });
       const { click, shown } = await readClock();
       const unlockMs = Math.round(shown - click);
       console.log(`[vault-security ${engine}] refused in ms: ${JSON.stringify(timings)}; a real unlock took ${unlockMs} ms`);
-      expect(Math.max(...Object.values(timings))).toBeLessThan(unlockMs);
+      // The counter does see a derivation: the real unlock ran Argon2id.
+      expect((await wasmRuns()) - runsBefore).toBeGreaterThan(0);
     }, 90_000);
 
     it('a flipped byte in either wrap of the master key gets the uniform error', async () => {

@@ -1,9 +1,42 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { FormAgent, hiddenField } from './agent.js';
 
+/**
+ * For tests whose user agent stops at the callback (FormAgent): nothing connects
+ * to it. A browser that follows the redirect needs `startCallbackListener()`.
+ */
 export const REDIRECT_URI = 'http://localhost:4000/cb';
 export const POST_LOGOUT_URI = 'http://localhost:4000/bye';
 export const PASSWORD = 'correct horse battery staple';
+
+export interface CallbackListener {
+  /** `http://localhost:<port>/cb` */
+  redirectUri: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real relying-party callback on a free port: every request gets 200 and a
+ * small page, so a browser that arrives there settles on it instead of on
+ * Chromium's error page (which raced the next navigation when nothing listened).
+ */
+export async function startCallbackListener(): Promise<CallbackListener> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end('<!doctype html><title>RP callback</title><p>Callback received.</p>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    redirectUri: `http://localhost:${port}/cb`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 export async function discover(issuer: string, clientId: string, clientSecret?: string) {
   return oidc.discovery(new URL(issuer), clientId, clientSecret, clientSecret ? undefined : oidc.None(), {

@@ -159,3 +159,14 @@ export async function addElement(page: Page, locale: Locale, type: string, value
   await page.getByRole('button', { name: t(locale, 'vault.save'), exact: true }).click();
   await page.getByText(ui(locale, 'vault.saved', { type: t(locale, `element.${type}`) })).waitFor({ timeout: 20_000 });
 }
+
+/** A malicious server in the page's path: every GET /api/vault answer is altered by `alter` from now on. */
+export async function alterServedVault(page: Page, alter: (vault: Record<string, any>) => void): Promise<void> {
+  await page.route('**/api/vault', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const response = await route.fetch();
+    const body = (await response.json()) as { vault: Record<string, any> | null };
+    if (body.vault) alter(body.vault);
+    await route.fulfill({ response, json: body });
+  });
+}
