@@ -14,6 +14,7 @@
 //   BENCH_LOG_LEVEL=info          Wathiqa's LOG_LEVEL (its default); request logs go to /dev/null
 //   BENCH_VERBOSE=1               echo the servers' stderr
 //   BENCH_BROWSER=0               skip the browser rows (bench/browser.mjs, headless Chromium)
+//   BENCH_ID_TOKEN_ALG=ES256      the bench client's ID token algorithm on every server (default: none named, so RS256)
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -53,7 +53,7 @@ function build() {
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      id_token_signed_response_alg: 'RS256',
+      id_token_signed_response_alg: process.env.BENCH_ID_TOKEN_ALG ?? 'RS256',
       token_endpoint_auth_method: 'client_secret_basic',
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],

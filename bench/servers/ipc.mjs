@@ -1,3 +1,6 @@
+import v8 from 'node:v8';
+import { join } from 'node:path';
+
 // The server side of the bench's IPC: `{ id, cmd, ...args }` in, `{ id, ok, result | error }` out.
 export function serveCommands(handlers) {
   if (!process.send) return;
@@ -15,10 +18,13 @@ export function serveCommands(handlers) {
   process.on('disconnect', () => process.exit(0));
 }
 
-/** Common commands: memory as Node sees it, and exit. */
+/** Common commands: memory as Node sees it, the V8 heap, a heap snapshot, and exit. */
 export function baseCommands(close) {
   return {
     memory: () => process.memoryUsage(),
+    heap: () => ({ ...v8.getHeapStatistics(), ...process.memoryUsage() }),
+    // Blocks the server while it writes (seconds): the soak takes one at two moments only.
+    snapshot: ({ dir }) => v8.writeHeapSnapshot(join(dir, `heap-${Date.now()}.heapsnapshot`)),
     close: async () => {
       await close();
       setImmediate(() => process.exit(0));

@@ -37,7 +37,8 @@ const { services } = running;
 serveCommands({
   ...baseCommands(() => running.close()),
   async seed({ clientName, redirectUri, accounts }) {
-    const client = await services.clients.create({ client_name: clientName, redirect_uris: [redirectUri] });
+    const alg = process.env.BENCH_ID_TOKEN_ALG; // unset: the default a client gets (RS256)
+    const client = await services.clients.create({ client_name: clientName, redirect_uris: [redirectUri], ...(alg ? { id_token_signed_response_alg: alg } : {}) });
     for (const { email, password } of accounts) {
       await services.accounts.create(email, password).catch((error) => {
         if (error?.code !== 'email_taken') throw error;
