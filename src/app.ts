@@ -13,6 +13,7 @@ import { requestLog } from './ops/requests.js';
 import { vaultRouter } from './vault/routes.js';
 import { passportRouter } from './passport/routes.js';
 import { releasesRouter } from './passport/account-routes.js';
+import { verifiersRouter } from './verifiers/routes.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -33,6 +34,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const vault = vaultRouter(services);
   const passport = passportRouter(services);
   const sharing = releasesRouter(services);
+  const verifiers = verifiersRouter(services);
 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
@@ -47,6 +49,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(ops.routes());
   app.use(serveStatic());
   app.use(home.routes());
+  app.use(verifiers.routes()).use(verifiers.allowedMethods());
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(account.routes()).use(account.allowedMethods());
   app.use(vault.routes()).use(vault.allowedMethods());

@@ -6,12 +6,12 @@ import { ClientRepository } from './clients/repository.js';
 import { Csrf } from './http/csrf.js';
 import { createViews, type Views } from './http/views.js';
 import { OidcHolder } from './oidc/holder.js';
-import { ClientCache } from './oidc/adapter.js';
 import { ensureSigningKeys } from './oidc/keys.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { VaultService } from './vault/service.js';
 import { ReleaseService } from './passport/service.js';
+import { VerifierAwareClientCache, VerifierService } from './verifiers/service.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -26,6 +26,7 @@ export interface Services {
   clients: ClientService;
   vault: VaultService;
   releases: ReleaseService;
+  verifiers: VerifierService;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -38,7 +39,9 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const clientStore = new ClientRepository(db, config.operatorKey);
   await clientStore.sealPlaintextSecrets();
   const releases = new ReleaseService(db, config.outbound, logger);
-  const clientCache = new ClientCache();
+  const verifiers = new VerifierService(db);
+  // Every client write on this node clears the client cache, and with it the verifier list.
+  const clientCache = new VerifierAwareClientCache(verifiers);
   const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache });
   return {
     config,
@@ -52,5 +55,6 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     clients: new ClientService(db, () => oidc.provider, clientStore, clientCache, config.outbound),
     vault: new VaultService(db, config.vaultQuota),
     releases,
+    verifiers,
   };
 }

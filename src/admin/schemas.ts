@@ -73,6 +73,9 @@ export const ClientSchema = z
     policy_uri: z.string().optional(),
     tos_uri: z.string().optional(),
     id_token_signed_response_alg: z.enum(SIGNING_ALGS).optional().meta({ description: 'Absent: RS256' }),
+    verifier: z.boolean().optional().meta({ description: 'True for a verifier (docs/verifiers.md); listed publicly at GET /verifiers' }),
+    verifier_attested_types: z.array(z.string()).optional().meta({ description: 'The element types a verifier attests' }),
+    verifier_trust_framework: z.string().optional().meta({ description: 'The trust framework a verifier works under' }),
     created_at: z.iso.datetime().optional(),
   })
   .meta({ description: 'A registered client: its OAuth 2.0 / OpenID Connect metadata (RFC 7591 names)' });

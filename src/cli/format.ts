@@ -56,6 +56,9 @@ export function clientDetails(c: ClientView): string {
     ['client_uri', s('client_uri')],
     ['policy_uri', s('policy_uri')],
     ['tos_uri', s('tos_uri')],
+    ['verifier', c.verifier === true ? 'yes' : undefined],
+    ['attested_types', list('verifier_attested_types')],
+    ['trust_framework', s('verifier_trust_framework')],
     ['created_at', date(c.created_at)],
   ]);
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import type { ClientInput } from '../clients/schema.js';
 import { SIGNING_ALGS, type SigningAlg } from '../oidc/keys.js';
 import { ROOT } from '../paths.js';
+import { ELEMENT_TYPES } from '../protocol/elements/table.js';
 import { connect, type Backend } from './backend.js';
 import { CliError, oneLine, usageError } from './errors.js';
 import { clientCreated, clientDetails, clientList, json, keyList, migrationReport, userList } from './format.js';
@@ -126,6 +127,13 @@ export function buildProgram(io: Io): Command {
     .option('--policy-uri <url>', 'privacy policy link shown on the consent page')
     .option('--tos-uri <url>', 'terms of service link shown on the consent page')
     .addOption(new Option('--id-token-alg <alg>', 'how its ID tokens are signed (default: RS256, what most RPs expect)').choices(SIGNING_ALGS))
+    .option(
+      '--verifier',
+      'a verifier (docs/verifiers.md): needs --jwks-file with a "use": "enc" and an ES256/EdDSA "use": "sig" key, ' +
+        '--attested-type, --trust-framework and an https --policy-uri; the passport scope is added',
+    )
+    .option('--attested-type <type>', `an element type the verifier attests (repeatable): ${ELEMENT_TYPES.join(', ')}`, collect, [])
+    .option('--trust-framework <name>', 'the trust framework the verifier works under, e.g. eidas')
     .option('--json', 'print the client as JSON')
     .action(async (opts: {
       name: string;
@@ -139,14 +147,20 @@ export function buildProgram(io: Io): Command {
       policyUri?: string;
       tosUri?: string;
       idTokenAlg?: SigningAlg;
+      verifier?: boolean;
+      attestedType: string[];
+      trustFramework?: string;
       json?: boolean;
     }) => {
       if (opts.redirectUri.length === 0) throw usageError('clients create: give at least one --redirect-uri');
+      if (!opts.verifier && (opts.attestedType.length || opts.trustFramework !== undefined)) {
+        throw usageError('clients create: --attested-type and --trust-framework go with --verifier');
+      }
       const input: ClientInput = {
         client_name: opts.name,
         redirect_uris: opts.redirectUri,
         ...(opts.postLogoutRedirectUri.length ? { post_logout_redirect_uris: opts.postLogoutRedirectUri } : {}),
-        ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
+        ...(opts.scope !== undefined ? { scope: opts.scope } : opts.verifier ? { scope: 'openid passport' } : {}),
         ...(opts.public ? { public: true } : {}),
         ...(opts.jwksFile ? { jwks: readJwksFile(opts.jwksFile) } : {}),
         ...(opts.jwksUri ? { jwks_uri: opts.jwksUri } : {}),
@@ -154,6 +168,10 @@ export function buildProgram(io: Io): Command {
         ...(opts.policyUri ? { policy_uri: opts.policyUri } : {}),
         ...(opts.tosUri ? { tos_uri: opts.tosUri } : {}),
         ...(opts.idTokenAlg ? { id_token_signed_response_alg: opts.idTokenAlg } : {}),
+        // The rules are the server's (src/verifiers/policy.ts): the CLI passes the values on.
+        ...(opts.verifier
+          ? { verifier: true, verifier_attested_types: opts.attestedType, ...(opts.trustFramework !== undefined ? { verifier_trust_framework: opts.trustFramework } : {}) }
+          : {}),
       };
       const client = await withBackend((b) => b.createClient(input));
       print(opts.json, client, () => clientCreated(client));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SIGNING_ALGS } from '../oidc/keys.js';
 import { SCOPES } from '../oidc/provider.js';
 import { RELEASE_ALGS } from '../passport/client-policy.js';
+import { ELEMENT_TYPES } from '../protocol/elements/table.js';
 
 const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional(), use: z.string().optional(), alg: z.string().optional() });
 export const JwksSchema = z.object({ keys: z.array(Jwk).min(1) });
@@ -41,6 +42,21 @@ export const ClientInputSchema = z
     passport_scope: z.unknown().optional(),
     /** Fixed per client; derived from the encryption key when jwks is inline. */
     passport_release_alg: z.enum(RELEASE_ALGS).optional(),
+    // The verifier role (DESIGN 5.6, docs/verifiers.md). Shapes only here: the rules
+    // (keys, types, URLs) are src/verifiers/policy.ts, the same for every registration path.
+    verifier: z.boolean().optional().meta({
+      description: 'The verifier role: the client checks documents and signs attestations. Needs the passport scope, inline jwks with a "use": "enc" key and an ES256 or EdDSA "use": "sig" key (each with a kid), verifier_attested_types, verifier_trust_framework and an https policy_uri',
+    }),
+    verifier_attested_types: z
+      .array(z.string().max(64))
+      .max(ELEMENT_TYPES.length)
+      .optional()
+      .meta({ description: `The element types a verifier attests, at least one of: ${ELEMENT_TYPES.join(', ')}` }),
+    verifier_trust_framework: z
+      .string()
+      .max(64)
+      .optional()
+      .meta({ description: 'The trust framework a verifier works under, as OIDC4IA names it: letters, digits, ".", "_", "~", "-" (e.g. "eidas")' }),
   })
   .strict()
   .refine((c) => !(c.jwks && c.jwks_uri), { message: 'give jwks or jwks_uri, not both', path: ['jwks_uri'] });

@@ -7,6 +7,8 @@ import { ClientInputSchema, type ClientInput, type ClientView } from './schema.j
 import { formatZodError } from '../http/guard.js';
 import type { ClientCache } from '../oidc/adapter.js';
 import type { ClientRepository } from './repository.js';
+import { checkVerifierRegistration } from '../verifiers/registration.js';
+import { VerifierClientError, type VerifierMetadataLike } from '../verifiers/policy.js';
 
 /**
  * Operator-registered clients. Metadata is checked twice: by our schema (what we
@@ -37,6 +39,14 @@ export class ClientService {
       token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
     };
     if (!isPublic) metadata.client_secret = randomBytes(32).toString('base64url');
+    // A verifier's server-side rules (URL policy, key import) are checked here and at
+    // dynamic registration; the shared ones run again in Client.validate below.
+    try {
+      checkVerifierRegistration(metadata as VerifierMetadataLike, this.outbound);
+    } catch (error) {
+      if (error instanceof VerifierClientError) throw badRequest(error.message);
+      throw error;
+    }
     if (rest.userinfo_encrypted_response_alg && !rest.userinfo_signed_response_alg) {
       // Encrypted userinfo is a JWT: it must be signed first, as the client's ID tokens are (RS256 by default).
       metadata.userinfo_signed_response_alg = rest.id_token_signed_response_alg ?? 'RS256';
@@ -49,6 +59,8 @@ export class ClientService {
     }
     // The secret is stored sealed; this answer is the only place it is shown.
     const createdAt = await this.store.insert(metadata);
+    // Nothing of a new id is cached, but lists built from every client are (GET /verifiers).
+    this.cache?.invalidate(String(metadata.client_id));
     return { ...(metadata as ClientView), created_at: createdAt.toISOString() };
   }
 
@@ -64,7 +76,7 @@ export class ClientService {
 
   /** Deletes the client and everything issued to it. */
   async delete(clientId: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    const deleted = await this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
       if (result.numDeletedRows === 0n) return false;
       this.cache?.invalidate(clientId);
@@ -74,6 +86,9 @@ export class ClientService {
         .execute();
       return true;
     });
+    // Again after the commit: a reader between the first clear and the commit cached the old row.
+    if (deleted) this.cache?.invalidate(clientId);
+    return deleted;
   }
 }
 

@@ -16,6 +16,9 @@ import { ELEMENT_TYPES } from '../protocol/elements/table.js';
 import { parsePassportScope, PassportScopeError } from '../protocol/passport-scope.js';
 import { asksForPassport, checkPassportClient, PassportClientError, RELEASE_ALGS, RELEASE_ENC } from '../passport/client-policy.js';
 import type { ReleaseService } from '../passport/service.js';
+import { checkVerifierClient, VERIFIER_METADATA, VerifierClientError } from '../verifiers/policy.js';
+import { checkVerifierRegistration } from '../verifiers/registration.js';
+import { VERIFIERS_PATH } from '../verifiers/routes.js';
 import { SIGNING_ALGS } from './keys.js';
 import { ACCOUNT_CLIENT_ID, firstPartyClients, firstPartyGrant } from './first-party.js';
 
@@ -144,8 +147,20 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     // oidc-provider's own requests (client jwks_uri, sector_identifier_uri) use our guarded fetcher too.
     fetch: providerFetch(config.outbound, (url, reason) => logger.debug({ url: loggableUrl(url), reason }, 'oidc-provider fetch failed')),
     extraClientMetadata: {
-      properties: ['passport_scope', 'passport_release_alg'],
+      // The verifier rules first, as the admin API and the CLI apply them: the same message on every path.
+      properties: [...VERIFIER_METADATA, 'passport_scope', 'passport_release_alg'],
       validator(ctx, key, _value, metadata) {
+        if (key === 'verifier') {
+          // The verifier rules (src/verifiers/policy.ts); at registration the server-side ones too.
+          try {
+            if (ctx) checkVerifierRegistration(metadata as never, config.outbound);
+            else checkVerifierClient(metadata as never);
+          } catch (error) {
+            if (error instanceof VerifierClientError) throw new errors.InvalidClientMetadata(error.message);
+            throw error;
+          }
+          return;
+        }
         if (key !== 'passport_release_alg') return;
         // At registration (ctx set) a jwks_uri we would fetch is checked like the admin API does;
         // stored clients are not re-judged on load, the fetcher checks again anyway.
@@ -211,6 +226,8 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       passport_element_types_supported: ELEMENT_TYPES,
       passport_release_alg_values_supported: [...RELEASE_ALGS],
       passport_release_enc_values_supported: [RELEASE_ENC],
+      // Our extension: the public list of verifiers and their signing keys (docs/verifiers.md).
+      verifiers_endpoint: `${config.issuer}${VERIFIERS_PATH}`,
     },
     enabledJWA: {
       idTokenSigningAlgValues: [...SIGNING_ALGS],

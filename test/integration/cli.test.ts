@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import { loadConfig } from '../../src/config.js';
 import { DataDirLock } from '../../src/db/lock.js';
 import { ROOT } from '../../src/paths.js';
@@ -57,6 +58,12 @@ async function ok(args: string[], input?: string): Promise<string> {
 }
 
 const okJson = async <T = unknown>(args: string[], input?: string): Promise<T> => JSON.parse(await ok([...args, '--json'], input)) as T;
+
+/** A public JWK with its use and kid, as an operator's JWKS file holds it. */
+async function testJwk(alg: string, use: 'sig' | 'enc', kid: string): Promise<Record<string, unknown>> {
+  const { publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  return { ...(await exportJWK(publicKey)), use, kid };
+}
 
 type Client = { client_id: string; client_secret?: string; client_name: string; redirect_uris: string[] };
 type Key = { kid: string; alg: string; status: 'active' | 'retired' };
@@ -125,6 +132,40 @@ describe('wathiqa CLI without a server (direct)', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/RS256, PS256, ES256, EdDSA/);
     await ok(['clients', 'delete', ps.client_id]);
+  }, 90_000);
+
+  it('registers a verifier with --verifier, and refuses one the rules refuse', async () => {
+    const file = join(dataDir, 'verifier.jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [await testJwk('ECDH-ES+A256KW', 'enc', 'v-enc'), await testJwk('EdDSA', 'sig', 'v-sig')] }));
+    const args = ['clients', 'create', '--name', 'Verifier', '--redirect-uri', 'http://localhost:4005/cb', '--verifier', '--jwks-file', file];
+    const attests = ['--attested-type', 'passport', '--attested-type', 'identity_card', '--trust-framework', 'eidas', '--policy-uri', 'https://verifier.example/policy'];
+    const created = await okJson<Client & Record<string, unknown>>([...args, ...attests]);
+    expect(created).toMatchObject({
+      scope: 'openid passport',
+      verifier: true,
+      verifier_attested_types: ['passport', 'identity_card'],
+      verifier_trust_framework: 'eidas',
+      policy_uri: 'https://verifier.example/policy',
+    });
+    const shown = await ok(['clients', 'show', created.client_id]);
+    expect(shown).toMatch(/^verifier\s+yes$/m);
+    expect(shown).toMatch(/^attested_types\s+passport$/m);
+    expect(shown).toMatch(/^trust_framework\s+eidas$/m);
+
+    // The server's rules, in one line: an RS256 signing key, an unknown type, an http policy.
+    writeFileSync(file, JSON.stringify({ keys: [await testJwk('ECDH-ES+A256KW', 'enc', 'v-enc'), await testJwk('RS256', 'sig', 'v-rsa')] }));
+    const rsa = await cli([...args, ...attests]);
+    expect(rsa.code).toBe(1);
+    expect(rsa.stderr).toMatch(/^wathiqa: .*signing key must be ES256 .* or EdDSA .*\n$/);
+    writeFileSync(file, JSON.stringify({ keys: [await testJwk('ECDH-ES+A256KW', 'enc', 'v-enc'), await testJwk('ES256', 'sig', 'v-sig')] }));
+    const unknown = await cli([...args, ...attests, '--attested-type', 'tax_return']);
+    expect(unknown.stderr).toMatch(/unknown element type "tax_return"/);
+    const http = await cli([...args, ...attests.slice(0, -1), 'http://verifier.example/policy']);
+    expect(http.stderr).toMatch(/policy_uri must be an https URL/);
+    // Verifier options without --verifier are a usage error.
+    expect((await cli(['clients', 'create', '--name', 'X', '--redirect-uri', 'http://localhost:4006/cb', '--trust-framework', 'eidas'])).code).toBe(2);
+
+    await ok(['clients', 'delete', created.client_id]);
   }, 90_000);
 
   it('creates a user with the password on stdin, and refuses a common one', async () => {
