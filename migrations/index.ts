@@ -5,6 +5,7 @@ import * as m0003 from './0003_releases.js';
 import * as m0004 from './0004_grant_lookup.js';
 import * as m0005 from './0005_credential_digests.js';
 import * as m0006 from './0006_vault_state.js';
+import * as m0007 from './0007_holder_keys.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_grant_lookup': m0004,
   '0005_credential_digests': m0005,
   '0006_vault_state': m0006,
+  '0007_holder_keys': m0007,
 };

@@ -11,7 +11,7 @@
  * Takes a few seconds (pure-JS Argon2id at 64 MiB). Inputs are fixed, so the
  * output only changes when the protocol does.
  */
-import { createCipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createCipheriv, createECDH, createHash, createHmac, createPublicKey, hkdfSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -33,11 +33,16 @@ import {
   fileKeyAd,
   fileLinkFor,
   formatRecoveryCode,
+  holderKeyAd,
+  holderKeyPlaintext,
+  holderKeyThumbprint,
   masterKeyAd,
+  openHolderKey,
   parseRecoveryCode,
   passphraseBytes,
   recoveryAd,
   scanDigest,
+  sealHolderKey,
   signState,
   stateKeysDigest,
   stateRecord,
@@ -47,6 +52,7 @@ import {
   wrapMasterKeyForRecovery,
   type ElementContent,
   type ElementType,
+  type HolderKeyUse,
   type KdfParams,
 } from '../src/protocol/index.js';
 
@@ -170,7 +176,9 @@ const description = {
   element:
     'content = {"data": data, "files": files}. data = the element\'s fields, validated by its type\'s schema (text trimmed and NFC; optional fields left out). files = the file links by slot, exactly the slots of the type (DESIGN 5.2 table): a required slot is present; a single slot (front_side, reverse_side, selfie) holds one link, a multiple slot (translation, files) an array of 1 to 20 links in the holder\'s order; an empty optional slot is left out; no other members; a file id appears at most once per element; {} for types without slots. link = {"id": file id (lower-case UUID), "media_type": "image/jpeg" | "image/png" | "application/pdf", "sha256": SHA-256 of the scan\'s plaintext (unpadded base64url, 43 characters), "size": the scan\'s plaintext length in bytes (integer, 1 to 10485760)}; here element.files.front_side is file.link, the file vector above. canonical_json = RFC 8785 (JCS) of content: members sorted by UTF-16 code units at every level ("data" before "files"; "id", "media_type", "sha256", "size" in a link), no whitespace, array order kept, strings as ECMAScript JSON.stringify writes them (non-ASCII unescaped). plaintext = UTF-8(canonical_json). wrapped_ek = seal(mk, ek, "wathiqa/v1/ek|" + id). ciphertext = seal(ek, plaintext, "wathiqa/v1/element|" + id + "|" + type + "|" + version), version in decimal. After opening, a client validates the content again (strict objects, exactly the type\'s slots, required slots present, no file id twice) and checks every scan it downloads against its link: the link\'s id and media type in the file AD, the link\'s SHA-256 and size for the plaintext. element_without_files is built the same way for a type without slots (files = {}) and non-ASCII data.',
   state:
-    'The vault state record (DESIGN 5.8). keys = SHA-256(UTF-8(canonical({"kdf": the vault\'s KDF params, "recovery_wrapped_mk", "wrapped_mk"}))). record = RFC 8785 (JCS) of {"v": 1, "vault_id", "vault_version": the vault version once the write carrying the record is stored, "keys", "elements": [{"id", "version", "files": [the element\'s file ids, sorted, no duplicates]}, … sorted by id], "holder_keys": [holder key ids, sorted; empty until holder keys exist]}. sk = HKDF-SHA256(ikm = mk, salt = empty, info = UTF-8("wathiqa/v1/state"), L = 32). mac = HMAC-SHA256(sk, UTF-8(record)). Here: the vault and recovery vectors above (mk, kdf[kdf_case].params, wrapped_mk, recovery_wrapped_mk), with the element and element_without_files vectors in it.',
+    'The vault state record (DESIGN 5.8). keys = SHA-256(UTF-8(canonical({"kdf": the vault\'s KDF params, "recovery_wrapped_mk", "wrapped_mk"}))). record = RFC 8785 (JCS) of {"v": 1, "vault_id", "vault_version": the vault version once the write carrying the record is stored, "keys", "elements": [{"id", "version", "files": [the element\'s file ids, sorted, no duplicates]}, … sorted by id], "holder_keys": [holder key ids (RFC 7638 thumbprints of the HE and HS public JWKs), sorted; empty for a vault without holder keys]}. sk = HKDF-SHA256(ikm = mk, salt = empty, info = UTF-8("wathiqa/v1/state"), L = 32). mac = HMAC-SHA256(sk, UTF-8(record)). Here: the vault and recovery vectors above (mk, kdf[kdf_case].params, wrapped_mk, recovery_wrapped_mk), with the element and element_without_files vectors in it and the kids of the two holder_keys vectors.',
+  holder_keys:
+    'Holder keys (DESIGN 5.5): two P-256 key pairs, use "enc" (HE, alg "ECDH-ES+A256KW") and use "sig" (HS, alg "ES256"). private_jwk = {"crv": "P-256", "d", "kty": "EC", "x", "y"}, exactly these members, d, x and y 32 bytes big-endian each as unpadded base64url (43 characters). plaintext = UTF-8(RFC 8785 (JCS) of private_jwk), always 176 bytes. ad = "wathiqa/v1/holder-key|" + vault_id + "|" + use. sealed_private = seal(mk, plaintext, ad): 216 bytes, 288 base64url characters. kid = unpadded base64url of SHA-256(UTF-8(the JCS text of {"crv", "kty", "x", "y"})), the RFC 7638 thumbprint. public_jwk = {"alg", "crv", "kid", "kty", "use", "x", "y"}; the server stores {"use", "public_jwk", "sealed_private"} and never holds d. After opening, a client checks that the plaintext is exactly that canonical text and that its x and y are those of public_jwk. mk and vault_id are the vault vector\'s; x and y are computed from d.',
   rejected_kdf_params:
     'Parameters a client must refuse before deriving anything: below the floor (m < 65536, t < 3), above the ceilings that keep a server from exhausting the page (m > 1048576 KiB, t > 16), p outside 1..4, non-integers, another algorithm or version, a salt that is not 16 bytes, extra or missing members.',
 };
@@ -346,6 +354,41 @@ const rejectedKdf = [
   { alg: 'argon2id', m: 65536, p: 1, t: 3, v: 1 },
 ];
 
+// ---- holder keys (DESIGN 5.5): d fixed, x and y computed by Node's ECDH, not by jose
+function holderKeyVector(use: HolderKeyUse, d: Uint8Array, nonce: Uint8Array) {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(d);
+  const point = ecdh.getPublicKey(); // 0x04 ‖ x ‖ y
+  const privateJwk = { kty: 'EC' as const, crv: 'P-256' as const, x: b64(point.subarray(1, 33)), y: b64(point.subarray(33, 65)), d: b64(d) };
+  // Node takes the JWK as the same public key (the point is on the curve).
+  const exported = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y }, format: 'jwk' }).export({ format: 'jwk' });
+  assertEqual(`holder ${use} public point`, `${exported.x}.${exported.y}`, `${privateJwk.x}.${privateJwk.y}`);
+  const plaintextText = referenceJcs({ crv: 'P-256', d: privateJwk.d, kty: 'EC', x: privateJwk.x, y: privateJwk.y });
+  assertEqual(`holder ${use} plaintext`, holderKeyPlaintext(privateJwk), new Uint8Array(Buffer.from(plaintextText, 'utf8')));
+  const ad = holderKeyAd(vaultId, use);
+  assertEqual(`holder ${use} ad`, ad, `wathiqa/v1/holder-key|${vaultId}|${use}`);
+  const stored = sealHolderKey(mk, vaultId, use, privateJwk, { nonce });
+  assertEqual(`holder ${use} sealed`, base64urlDecode(stored.sealed_private), referenceSeal(mk, nonce, Buffer.from(plaintextText, 'utf8'), ad));
+  const kid = b64(new Uint8Array(createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${privateJwk.x}","y":"${privateJwk.y}"}`, 'utf8').digest()));
+  assertEqual(`holder ${use} kid`, holderKeyThumbprint(privateJwk), kid);
+  assertEqual(`holder ${use} kid in the public jwk`, stored.public_jwk.kid, kid);
+  assertEqual(`holder ${use} opens`, canonicalJson(openHolderKey(mk, vaultId, stored)), canonicalJson(privateJwk));
+  return {
+    use,
+    vault_id: vaultId,
+    private_jwk: privateJwk,
+    plaintext: b64(Buffer.from(plaintextText, 'utf8')),
+    nonce: b64(nonce),
+    ad,
+    sealed_private: stored.sealed_private,
+    kid,
+    public_jwk: stored.public_jwk,
+  };
+}
+const holderEnc = holderKeyVector('enc', pattern(32, 0x50), pattern(24, 0x90));
+const holderSig = holderKeyVector('sig', pattern(32, 0x70), pattern(24, 0xb8));
+const holderKids = [holderEnc.kid, holderSig.kid];
+
 // ---- the state record (DESIGN 5.8): computed here by hand from its definition, then compared
 const stateVaultVersion = 7;
 const stateElements = [
@@ -360,11 +403,11 @@ const referenceRecord = referenceJcs({
   vault_version: stateVaultVersion,
   keys: keysDigest,
   elements: [...stateElements].sort((a, b) => (a.id < b.id ? -1 : 1)),
-  holder_keys: [],
+  holder_keys: [...holderKids].sort(),
 });
 const sk = referenceHkdf(mk, 'wathiqa/v1/state');
 const referenceMac = b64(new Uint8Array(createHmac('sha256', sk).update(referenceRecord, 'utf8').digest()));
-const signedState = signState(mk, stateRecord({ vaultId, vaultVersion: stateVaultVersion, keys: { kdf: arabic.params, wrappedMk, recoveryWrappedMk }, elements: stateElements }));
+const signedState = signState(mk, stateRecord({ vaultId, vaultVersion: stateVaultVersion, keys: { kdf: arabic.params, wrappedMk, recoveryWrappedMk }, elements: stateElements, holderKeys: holderKids }));
 assertEqual('state record', signedState.state, referenceRecord);
 assertEqual('state mac', signedState.state_mac, referenceMac);
 
@@ -411,12 +454,13 @@ const vectors = {
     wrapped_mk: wrappedMk,
     recovery_wrapped_mk: recoveryWrappedMk,
     elements: stateElements,
-    holder_keys: [],
+    holder_keys: holderKids,
     keys: keysDigest,
     record: signedState.state,
     sk: b64(sk),
     mac: signedState.state_mac,
   },
+  holder_keys: [holderEnc, holderSig],
   rejected_kdf_params: rejectedKdf,
 };
 

@@ -60,6 +60,8 @@ export interface VaultTable {
   /** The page's state record (canonical JSON) and its MAC; null until the page writes one. */
   state: ColumnType<string | null, string | null | undefined, string | null>;
   state_mac: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Holder keys (DESIGN 5.5): [{use, public_jwk, sealed_private}], null until the page makes them. */
+  holder_keys: ColumnType<unknown[] | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Date;
 }

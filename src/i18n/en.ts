@@ -126,6 +126,8 @@ export const en = {
     'Warning: the server sent an older protection of your vault key (an earlier passphrase or recovery code) than the one last saved. Your vault was not opened. Try again later; if this persists, contact the operator of this service.',
   'vault.state.refused.missing':
     'Warning: the server sent your vault without the record of its contents that this browser saw before. It may be an older or altered copy. Your vault was not opened. Contact the operator of this service.',
+  'vault.state.refused.holder_keys':
+    'Warning: the server sent your vault with keys that identify you to verifiers other than the ones saved in it. They may have been replaced. Your vault was not opened. Try again later; if this persists, contact the operator of this service.',
   'vault.state.elements': 'Warning: some documents are not as they were last saved, and are not shown:',
   'vault.state.rolled_back': '{count} older than last saved (rolled back);',
   'vault.state.changed': '{count} changed without being saved from your vault;',

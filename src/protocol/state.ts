@@ -6,7 +6,8 @@
  *   SK     = HKDF-SHA256(ikm = MK, salt = empty, info = "wathiqa/v1/state", 32 bytes)
  *   keys   = base64url(SHA-256(UTF-8(canonical({"kdf", "recovery_wrapped_mk", "wrapped_mk"}))))
  *   record = canonical({"elements": [{"files": [file ids, sorted], "id", "version"}, … sorted by id],
- *                       "holder_keys": [key ids, sorted], "keys", "v": 1, "vault_id", "vault_version"})
+ *                       "holder_keys": [holder key ids (RFC 7638 thumbprints), sorted], "keys", "v": 1,
+ *                       "vault_id", "vault_version"})
  *   mac    = base64url(HMAC-SHA256(SK, UTF-8(record)))
  *
  * `vault_version` is the version the vault has once the write that carries the
@@ -68,6 +69,8 @@ export function stateKeysDigest(keys: StateKeys): string {
 }
 
 const sortedUnique = (values: readonly string[]) => [...new Set(values)].sort();
+/** A holder key id is a SHA-256 thumbprint: 32 bytes, 43 base64url characters. */
+const isKeyId = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]{43}$/.test(v);
 const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1;
 
 /** The record as an object, normalized (sorted, files unique); checks ids and versions. */
@@ -84,6 +87,7 @@ export function stateRecord(input: StateInput): StateRecord {
     return { id: e.id, version: e.version, files: sortedUnique(e.files) };
   });
   elements.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (!(input.holderKeys ?? []).every(isKeyId)) throw new ProtocolInputError('holder key ids must be key thumbprints');
   return { v: 1, vault_id: input.vaultId, vault_version: input.vaultVersion, keys, elements, holder_keys: sortedUnique(input.holderKeys ?? []) };
 }
 
@@ -158,22 +162,26 @@ export function verifyStateMac(mk: Uint8Array, recordText: string, mac: unknown)
  * - whole-vault problems (the vault must not be opened): `missing` (no record where
  *   this device saw one), `forged` (bad MAC, malformed, another vault's),
  *   `version` (the record is not for the served vault version), `keys` (the
- *   KDF parameters or a wrapped MK differ: an older passphrase or recovery wrap);
+ *   KDF parameters or a wrapped MK differ: an older passphrase or recovery wrap),
+ *   `holder_keys` (the served holder keys are not the recorded ones: swapped,
+ *   added or dropped, DESIGN 5.5);
  * - element problems (that element must not be shown or released): `rolled_back`
  *   (older than recorded), `changed` (newer than recorded), `dropped` (recorded,
  *   not served), `resurrected` (served, not recorded), `files` (other scans).
  */
 export type StateProblem =
-  | { kind: 'missing' | 'forged' | 'version' | 'keys' }
+  | { kind: 'missing' | 'forged' | 'version' | 'keys' | 'holder_keys' }
   | { kind: 'rolled_back' | 'changed' | 'dropped' | 'resurrected' | 'files'; id: string };
 
-export const WHOLE_VAULT_PROBLEMS: readonly StateProblem['kind'][] = ['missing', 'forged', 'version', 'keys'];
+export const WHOLE_VAULT_PROBLEMS: readonly StateProblem['kind'][] = ['missing', 'forged', 'version', 'keys', 'holder_keys'];
 
 export interface ServedState {
   vaultId: string;
   vaultVersion: number;
   keys: StateKeys;
   elements: readonly { id: string; version: number; files: readonly string[] }[];
+  /** Ids (kid) of the served holder keys' public JWKs; none for a vault without holder keys. */
+  holderKeys?: readonly string[];
   /** The stored record and MAC, or null for a vault that has none yet. */
   stored: { state: unknown; state_mac: unknown } | null;
 }
@@ -192,7 +200,7 @@ export interface StateCheck {
 
 /** Served elements' file lists, as the record holds them. */
 function servedRecord(served: ServedState): StateRecord {
-  return stateRecord({ vaultId: served.vaultId, vaultVersion: served.vaultVersion, keys: served.keys, elements: served.elements });
+  return stateRecord({ vaultId: served.vaultId, vaultVersion: served.vaultVersion, keys: served.keys, elements: served.elements, holderKeys: served.holderKeys ?? [] });
 }
 
 /**
@@ -200,11 +208,13 @@ function servedRecord(served: ServedState): StateRecord {
  * `sawRecord`: this device saw a record for this vault before (a missing one is then refused).
  */
 export function checkVaultState(mk: Uint8Array, served: ServedState, sawRecord: boolean): StateCheck {
-  const computed = servedRecord(served);
-  const whole = (kind: 'missing' | 'forged' | 'version' | 'keys'): StateCheck => {
+  const servedKeysOk = (served.holderKeys ?? []).every(isKeyId);
+  const computed = servedRecord(servedKeysOk ? served : { ...served, holderKeys: [] });
+  const whole = (kind: 'missing' | 'forged' | 'version' | 'keys' | 'holder_keys'): StateCheck => {
     const problem = { kind };
     return { record: computed, verified: false, problems: [problem], refused: problem, refusedElements: new Set() };
   };
+  if (!servedKeysOk) return whole('holder_keys');
   if (served.stored === null) {
     if (sawRecord) return whole('missing');
     return { record: computed, verified: false, problems: [], refused: undefined, refusedElements: new Set() };
@@ -214,6 +224,8 @@ export function checkVaultState(mk: Uint8Array, served: ServedState, sawRecord: 
   if (!record || !verifyStateMac(mk, text as string, served.stored.state_mac) || record.vault_id !== served.vaultId) return whole('forged');
   if (record.vault_version !== served.vaultVersion) return whole('version');
   if (record.keys !== computed.keys) return whole('keys');
+  // Any difference: a key the page did not make must never be used, and a dropped one must not be replaced quietly.
+  if (record.holder_keys.join() !== computed.holder_keys.join()) return whole('holder_keys');
 
   const problems: StateProblem[] = [];
   const recorded = new Map(record.elements.map((e) => [e.id, e]));
@@ -235,6 +247,7 @@ export type StateChange =
   | { kind: 'put'; id: string; version: number; files: readonly string[] }
   | { kind: 'delete'; id: string }
   | { kind: 'keys'; keys: StateKeys }
+  | { kind: 'holder_keys'; ids: readonly string[] }
   | { kind: 'none' };
 
 /** The record after `change`, for the vault version the write produces (base version + 1). */
@@ -246,6 +259,6 @@ export function nextStateRecord(base: StateRecord, change: StateChange): StateRe
     vaultVersion: base.vault_version + 1,
     keys: change.kind === 'keys' ? stateKeysDigest(change.keys) : base.keys,
     elements,
-    holderKeys: base.holder_keys,
+    holderKeys: change.kind === 'holder_keys' ? change.ids : base.holder_keys,
   });
 }

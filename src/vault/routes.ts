@@ -7,7 +7,7 @@ import { parse } from '../http/guard.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { accountApiAuth } from '../account/api-auth.js';
 import type { VaultService } from './service.js';
-import { ElementDelete, ElementDeleteBody, ElementParams, ElementPut, FileParams, FileUpload, VaultRewrap, VaultSetup, VaultStateWrite } from './schemas.js';
+import { ElementDelete, ElementDeleteBody, ElementParams, ElementPut, FileParams, FileUpload, HolderKeysPut, VaultRewrap, VaultSetup, VaultStateWrite } from './schemas.js';
 
 export interface VaultRouteDeps {
   oidc: OidcHolder;
@@ -47,6 +47,11 @@ export function vaultRouter({ oidc, vault, csrf }: VaultRouteDeps): Router {
 
   router.put('/state', json, async (ctx) => {
     ctx.body = await vault.recordState(account(ctx), parse(VaultStateWrite, jsonBody(ctx)));
+  });
+
+  // Once only: 409 when the vault has holder keys already.
+  router.put('/holder-keys', json, async (ctx) => {
+    ctx.body = await vault.setHolderKeys(account(ctx), parse(HolderKeysPut, jsonBody(ctx)));
   });
 
   router.put('/elements/:id', json, async (ctx) => {

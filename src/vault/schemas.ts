@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SALT_LENGTH } from '../protocol/kdf.js';
 import { base64urlLength } from '../protocol/encoding.js';
+import { HolderKeyShapes } from '../protocol/holder-keys.js';
 import { VaultShapes } from '../protocol/shapes.js';
 import { MAX_STATE_RECORD_LENGTH, STATE_MAC_TEXT_LENGTH } from '../protocol/state.js';
 
@@ -30,7 +31,17 @@ const StateFields = {
     .optional(),
 };
 
-export const VaultSetup = VaultShapes.vaultKeys.extend({ vault_id: uuid, kdf: KdfShape, ...StateFields });
+/**
+ * Holder keys (DESIGN 5.5), one enc and one sig. The server checks shapes only:
+ * each public JWK is P-256, public, with kid = its RFC 7638 thumbprint, and each
+ * sealed private key has the exact envelope length. It cannot check that a sealed
+ * key opens, that it belongs to the public key next to it, or that the holder's
+ * page made it; the page does (its state record holds the kids). Nor can it stop
+ * itself from swapping them: that is why verifiers learn them only inside releases.
+ */
+const HolderKeys = HolderKeyShapes.storedKeys;
+
+export const VaultSetup = VaultShapes.vaultKeys.extend({ vault_id: uuid, kdf: KdfShape, holder_keys: HolderKeys.optional(), ...StateFields });
 export type VaultSetup = z.infer<typeof VaultSetup>;
 
 /** A new passphrase (after a change or a recovery): MK re-wrapped, nothing else touched. */
@@ -42,6 +53,15 @@ export const VaultRewrap = z.strictObject({
   ...StateFields,
 });
 export type VaultRewrap = z.infer<typeof VaultRewrap>;
+
+/** Holder keys for a vault that has none yet (set up before them): a state-changing write, so the record is required. */
+export const HolderKeysPut = z.strictObject({
+  holder_keys: HolderKeys,
+  vault_version: z.number().int().positive(),
+  state: StateFields.state.unwrap(),
+  state_mac: StateFields.state_mac.unwrap(),
+});
+export type HolderKeysPut = z.infer<typeof HolderKeysPut>;
 
 export const ElementParams = z.strictObject({ id: uuid });
 

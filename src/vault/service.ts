@@ -5,7 +5,7 @@ import { badRequest, conflict, HttpError, notFound } from '../http/errors.js';
 import { ENVELOPE_OVERHEAD } from '../protocol/aead.js';
 import { MAX_FILE_CIPHERTEXT_BYTES as MAX_FILE_UPLOAD_BYTES, MAX_SCAN_BYTES } from '../protocol/elements/scans.js';
 import { decodeStateRecord, encodeStateRecord, stateRecord, type StateRecord } from '../protocol/state.js';
-import type { ElementPut, FileUpload, SignedStateInput, VaultRewrap, VaultSetup } from './schemas.js';
+import type { ElementPut, FileUpload, HolderKeysPut, SignedStateInput, VaultRewrap, VaultSetup } from './schemas.js';
 import { vaultRepository } from './repository.js';
 
 export interface VaultQuota {
@@ -74,6 +74,7 @@ export class VaultService {
       vaultVersion: Number(vault.version),
       keys: { kdf: vault.kdf, wrappedMk: vault.wrapped_mk, recoveryWrappedMk: vault.recovery_wrapped_mk },
       elements: elements.map((e) => ({ id: e.id, version: e.version, files: files.filter((f) => f.element_id === e.id).map((f) => f.id) })),
+      holderKeys: holderKeyIdsOf(vault.holder_keys),
     });
     if (encodeStateRecord(expected) !== state.text) throw badRequest('state: the record does not describe the vault after this write');
   }
@@ -93,6 +94,8 @@ export class VaultService {
         // The page's last state record and its MAC (DESIGN 5.8), or null.
         state: vault.state ?? null,
         state_mac: vault.state_mac ?? null,
+        // [{use, public_jwk, sealed_private}] (DESIGN 5.5), or [] before the page made them.
+        holder_keys: vault.holder_keys ?? [],
         elements: elements.map((e) => ({
           id: e.id,
           type: e.type,
@@ -116,6 +119,7 @@ export class VaultService {
         vaultVersion: 1,
         keys: { kdf: input.kdf, wrappedMk: input.wrapped_mk, recoveryWrappedMk: input.recovery_wrapped_mk },
         elements: [],
+        holderKeys: holderKeyIdsOf(input.holder_keys),
       });
       if (encodeStateRecord(expected) !== state.text) throw badRequest('state: the record does not describe the new vault');
     }
@@ -129,6 +133,7 @@ export class VaultService {
         recovery_wrapped_mk: input.recovery_wrapped_mk,
         state: state?.text ?? null,
         state_mac: state?.mac ?? null,
+        holder_keys: input.holder_keys ? JSON.stringify(input.holder_keys) : null,
         updated_at: new Date(),
       })
       .onConflict((oc) => oc.doNothing())
@@ -161,6 +166,22 @@ export class VaultService {
     return this.write(accountId, async (_trx, repo) => {
       const vault = (await repo.find(accountId))!;
       if (Number(vault.version) !== input.vault_version) throw conflict('the vault changed since it was read; reload it');
+      return {};
+    }, { state: input });
+  }
+
+  /**
+   * Holder keys for a vault that has none (set up before them). Set once: a
+   * second call is a 409, so nobody holding the session can swap them through
+   * the API (the server itself could, in its database; the page's state record
+   * then refuses the vault).
+   */
+  setHolderKeys(accountId: string, input: HolderKeysPut) {
+    return this.write(accountId, async (trx, repo) => {
+      const vault = (await repo.find(accountId))!;
+      if (vault.holder_keys) throw conflict('the vault has holder keys already');
+      if (Number(vault.version) !== input.vault_version) throw conflict('the vault changed since it was read; reload it');
+      await trx.updateTable('vaults').set({ holder_keys: JSON.stringify(input.holder_keys) }).where('account_id', '=', accountId).execute();
       return {};
     }, { state: input });
   }
@@ -299,6 +320,11 @@ function signedState(input: SignedStateInput): { record: StateRecord; text: stri
   const record = decodeStateRecord(input.state);
   if (!record) throw badRequest('state: not the canonical text of a state record');
   return { record, text: input.state, mac: input.state_mac };
+}
+
+/** The kids of stored (already validated) holder keys, for the state record. */
+function holderKeyIdsOf(keys: unknown): string[] {
+  return Array.isArray(keys) ? keys.map((k) => (k as { public_jwk: { kid: string } }).public_jwk.kid) : [];
 }
 
 function quotaFail(what: string): never {

@@ -4,7 +4,7 @@
  * server's `{error, error_description}` (descriptions are for logs and tests, the
  * page shows its own translated messages).
  */
-import type { ElementType, KdfParams, ScanMediaType, SignedState, StateChange } from '../../protocol/index.js';
+import { holderKeyIds, type ElementType, type KdfParams, type ScanMediaType, type SignedState, type StateChange, type StoredHolderKey } from '../../protocol/index.js';
 
 export interface FileMeta {
   id: string;
@@ -34,6 +34,8 @@ export interface VaultRecord {
   /** The state record the page last wrote (canonical JSON) and its MAC; null before the first. Untrusted. */
   state?: unknown;
   state_mac?: unknown;
+  /** Holder keys [{use, public_jwk, sealed_private}], [] before the page made them. Untrusted. */
+  holder_keys?: unknown;
   elements: ElementRecord[];
   usage: { elements: number; bytes: number };
   quota: { elements: number; bytes: number };
@@ -141,7 +143,7 @@ export class VaultApi {
   }
 
   /** The first state record travels with the set-up (the page signs it itself). */
-  setUp(input: { vault_id: string; kdf: KdfParams; wrapped_mk: string; recovery_wrapped_mk: string } & Partial<SignedState>) {
+  setUp(input: { vault_id: string; kdf: KdfParams; wrapped_mk: string; recovery_wrapped_mk: string; holder_keys?: StoredHolderKey[] } & Partial<SignedState>) {
     return this.json<{ vault_version: number }>('', this.jsonBody('POST', input));
   }
 
@@ -160,6 +162,13 @@ export class VaultApi {
     const state = this.signed({ kind: 'delete', id });
     const init: RequestInit = this.signer ? this.jsonBody('DELETE', state) : { method: 'DELETE' };
     return this.json<{ vault_version: number }>(`/elements/${encodeURIComponent(id)}?version=${version}`, init);
+  }
+
+  /** Holder keys for a vault that has none: signed (a state change), so only while unlocked. */
+  putHolderKeys(input: { holder_keys: StoredHolderKey[]; vault_version: number }) {
+    if (!this.signer) throw new Error('the vault is locked');
+    const state = this.signer.sign({ kind: 'holder_keys', ids: holderKeyIds(input.holder_keys) });
+    return this.json<{ vault_version: number }>('/holder-keys', this.jsonBody('PUT', { ...input, ...state }));
   }
 
   /** A state record alone: the first one of a vault set up before records existed. */

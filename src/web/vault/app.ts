@@ -7,7 +7,7 @@
  * (`opened`) and blob: URLs of decrypted scans (BlobUrls). Nothing secret is
  * written to any storage; localStorage holds only the highest vault version seen.
  */
-import type { SignedState, StateChange, StateCheck, StateProblem } from '../../protocol/index.js';
+import { generateHolderKeys, sealHolderKeys, type SignedState, type StateChange, type StateCheck, type StateProblem } from '../../protocol/index.js';
 import { ApiError, VaultApi, type VaultRecord } from './api.js';
 import { focusQuietly, h, replace } from './dom.js';
 import { IDLE_LOCK_MS, IdleTimer } from './idle.js';
@@ -15,6 +15,7 @@ import type { Translator, Vars } from './i18n.js';
 import { observeVersion, type VersionStore } from './rollback.js';
 import { BlobUrls, KeyBox } from './session.js';
 import { errorText } from './errors.js';
+import { servedHolderKeys } from './holder-keys.js';
 import { openRecords, type OpenedElement } from './opened.js';
 import { checkServedVault, elementProblemsText, refusalText, signChange } from './state.js';
 import type { ReturnTarget } from './return-to.js';
@@ -211,20 +212,35 @@ export class VaultApp {
     this.notice = notice;
     this.decryptAll();
     this.showDocuments();
-    void this.writeFirstState();
+    void this.completeVault();
   }
 
   /**
-   * A vault set up before state records gets its first at the first unlock where
-   * every element opens (trust on first use: until then only the version counter protects it).
+   * Quietly brings an older vault up to date, once its state check passed:
+   * - one set up before state records gets its first at the first unlock where
+   *   every element opens (trust on first use: until then only the version counter protects it);
+   * - then one set up before holder keys (DESIGN 5.5) gets them, with the record naming them.
    */
-  private async writeFirstState(): Promise<void> {
-    const vault = this.vault;
-    const check = this.state?.check;
-    if (!vault || !check || check.verified || check.refused || this.opened.some((o) => !o.content)) return;
+  private async completeVault(): Promise<void> {
     try {
-      await this.api.putState({ vault_version: vault.version, ...this.signState({ kind: 'none' }) });
-      await this.refresh();
+      if (!this.vault || !this.keys.unlocked) return;
+      let check = this.stateCheck();
+      if (check.refused) return;
+      if (!check.verified) {
+        if (this.opened.some((o) => !o.content)) return;
+        await this.api.putState({ vault_version: this.vault.version, ...this.signState({ kind: 'none' }) });
+        await this.refresh();
+        if (!this.vault || !this.keys.unlocked) return;
+        check = this.stateCheck();
+        if (!check.verified || check.refused) return;
+      }
+      const vault = this.vault;
+      if (servedHolderKeys(vault)?.length !== 0) return;
+      const made = await generateHolderKeys();
+      // MK is taken after the wait: the vault may have been locked (or re-read) meanwhile.
+      if (this.vault !== vault || !this.keys.unlocked) return;
+      await this.api.putHolderKeys({ holder_keys: sealHolderKeys(this.keys.use(), vault.vault_id, made), vault_version: vault.version });
+      if (this.vault === vault) await this.refresh();
     } catch {
       // Tried again at the next unlock; any write in between carries a record anyway.
     }

@@ -5,6 +5,7 @@
  */
 import {
   checkVaultState,
+  holderKeyIds,
   nextStateRecord,
   signState,
   type SignedState,
@@ -13,6 +14,7 @@ import {
   type StateProblem,
 } from '../../protocol/index.js';
 import type { VaultRecord } from './api.js';
+import { holderKeysOpen, servedHolderKeys } from './holder-keys.js';
 import type { Vars } from './i18n.js';
 import { rememberStateRecord, sawStateRecord, type VersionStore } from './rollback.js';
 
@@ -24,8 +26,12 @@ export class VaultStateError extends Error {
   }
 }
 
-/** Checks a served vault under MK; remembers that this browser saw a record. */
+/**
+ * Checks a served vault under MK; remembers that this browser saw a record.
+ * Holder keys: their kids must be the recorded ones, and each must open under MK.
+ */
 export function checkServedVault(mk: Uint8Array, vault: VaultRecord, store: VersionStore | undefined): StateCheck {
+  const holderKeys = servedHolderKeys(vault);
   const stored = typeof vault.state === 'string' || typeof vault.state_mac === 'string' ? { state: vault.state, state_mac: vault.state_mac } : null;
   const check = checkVaultState(
     mk,
@@ -34,11 +40,17 @@ export function checkServedVault(mk: Uint8Array, vault: VaultRecord, store: Vers
       vaultVersion: vault.version,
       keys: { kdf: vault.kdf, wrappedMk: vault.wrapped_mk, recoveryWrappedMk: vault.recovery_wrapped_mk },
       elements: vault.elements.map((e) => ({ id: e.id, version: e.version, files: e.files.map((f) => f.id) })),
+      // Malformed keys are served as an id that is no key id: the protocol refuses the vault.
+      holderKeys: holderKeys ? holderKeyIds(holderKeys) : [''],
       stored,
     },
     sawStateRecord(store, vault.vault_id),
   );
   if (check.verified) rememberStateRecord(store, vault.vault_id);
+  if (!check.refused && holderKeys && !holderKeysOpen(mk, vault.vault_id, holderKeys)) {
+    const problem = { kind: 'holder_keys' as const };
+    return { ...check, problems: [problem], refused: problem, refusedElements: new Set() };
+  }
   return check;
 }
 

@@ -40,6 +40,12 @@ import {
   stateRecord,
   verifyStateMac,
   fileLinkFor,
+  holderKeyAd,
+  holderKeyPlaintext,
+  HolderKeyShapes,
+  holderKeyThumbprint,
+  openHolderKey,
+  sealHolderKey,
   openLinkedFileWithKey,
   scanDigest,
   unlockVault,
@@ -54,6 +60,9 @@ import {
   type ElementContent,
   type ElementType,
   type FileLink,
+  type HolderKeyUse,
+  type HolderPrivateJwk,
+  type HolderPublicJwk,
   type KdfParams,
   type ScanMediaType,
 } from '../../../src/protocol/index.js';
@@ -115,7 +124,19 @@ interface Vectors {
     sk: string;
     mac: string;
   };
+  holder_keys: HolderKeyVector[];
   rejected_kdf_params: unknown[];
+}
+interface HolderKeyVector {
+  use: HolderKeyUse;
+  vault_id: string;
+  private_jwk: HolderPrivateJwk;
+  plaintext: string;
+  nonce: string;
+  ad: string;
+  sealed_private: string;
+  kid: string;
+  public_jwk: HolderPublicJwk;
 }
 interface ElementVector {
   id: string;
@@ -133,13 +154,15 @@ interface ElementVector {
   ad: string;
   ciphertext: string;
 }
+import { calculateJwkThumbprint, compactVerify, importJWK, SignJWT } from 'jose';
+
 const V = JSON.parse(readFileSync(new URL('../../vectors/protocol-v1.json', import.meta.url), 'utf8')) as Vectors;
 const b = base64urlDecode;
 const t = base64urlEncode;
 
 describe('protocol v1 known-answer vectors', () => {
   it('describe every step', () => {
-    for (const section of ['overview', 'kdf', 'envelope', 'vault', 'recovery', 'element', 'file', 'state', 'rejected_kdf_params']) {
+    for (const section of ['overview', 'kdf', 'envelope', 'vault', 'recovery', 'element', 'file', 'state', 'holder_keys', 'rejected_kdf_params']) {
       expect(V.description[section]?.length).toBeGreaterThan(40);
     }
     expect(V.description.recovery).toContain('"wathiqa/v1/mk-recovery|" + vault_id');
@@ -274,8 +297,37 @@ describe('protocol v1 known-answer vectors', () => {
     expect(signState(mk, record)).toEqual({ state: s.record, state_mac: s.mac });
     expect(decodeStateRecord(s.record)).toEqual(record);
     expect(verifyStateMac(mk, s.record, s.mac)).toBe(true);
-    const served = { vaultId: s.vault_id, vaultVersion: s.vault_version, keys, elements: s.elements, stored: { state: s.record, state_mac: s.mac } };
+    const served = { vaultId: s.vault_id, vaultVersion: s.vault_version, keys, elements: s.elements, holderKeys: s.holder_keys, stored: { state: s.record, state_mac: s.mac } };
     expect(checkVaultState(mk, served, true)).toMatchObject({ verified: true, problems: [], refused: undefined });
+    // Served without the recorded holder keys: the whole vault is refused.
+    expect(checkVaultState(mk, { ...served, holderKeys: [] }, true).refused).toEqual({ kind: 'holder_keys' });
+  });
+
+  it.each(['enc', 'sig'] as const)('seal the holder key (%s): canonical private JWK, AD, envelope, thumbprint kid', async (use) => {
+    const h = V.holder_keys.find((k) => k.use === use)!;
+    const mk = b(V.vault.mk);
+    expect(h.vault_id).toBe(V.vault.vault_id);
+    expect(Object.keys(h.private_jwk).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y']);
+    expect(t(holderKeyPlaintext(h.private_jwk))).toBe(h.plaintext);
+    expect(new TextDecoder().decode(b(h.plaintext))).toBe(
+      `{"crv":"P-256","d":"${h.private_jwk.d}","kty":"EC","x":"${h.private_jwk.x}","y":"${h.private_jwk.y}"}`,
+    );
+    expect(holderKeyAd(h.vault_id, use)).toBe(h.ad);
+    expect(h.ad).toBe(`wathiqa/v1/holder-key|${h.vault_id}|${use}`);
+    const stored = sealHolderKey(mk, h.vault_id, use, h.private_jwk, { nonce: b(h.nonce) });
+    expect(stored).toEqual({ use, public_jwk: h.public_jwk, sealed_private: h.sealed_private });
+    expect(openHolderKey(mk, h.vault_id, stored)).toEqual(h.private_jwk);
+    expect(holderKeyThumbprint(h.private_jwk)).toBe(h.kid);
+    expect(await calculateJwkThumbprint(h.public_jwk, 'sha256')).toBe(h.kid);
+    expect(h.public_jwk).toEqual({ kty: 'EC', crv: 'P-256', x: h.private_jwk.x, y: h.private_jwk.y, kid: h.kid, use, alg: use === 'enc' ? 'ECDH-ES+A256KW' : 'ES256' });
+    expect(HolderKeyShapes.publicJwk.safeParse(h.public_jwk).success).toBe(true);
+    // d belongs to x and y: jose signs with the private JWK and verifies with the public one.
+    if (use === 'sig') {
+      const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).sign(await importJWK(h.private_jwk, 'ES256'));
+      await expect(compactVerify(jwt, await importJWK(h.public_jwk, 'ES256'))).resolves.toBeDefined();
+    }
+    // The state vector records both kids.
+    expect(V.state.holder_keys).toContain(h.kid);
   });
 
   it('refuse every listed KDF parameter set', () => {

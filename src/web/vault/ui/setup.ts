@@ -1,5 +1,5 @@
 /** First visit: choose a passphrase, create the vault, then show the recovery code once. */
-import { createVault, signState, stateRecord } from '../../../protocol/index.js';
+import { createVault, generateHolderKeys, holderKeyIds, sealHolderKeys, signState, stateRecord } from '../../../protocol/index.js';
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
@@ -30,14 +30,17 @@ export function setupScreen(app: VaultApp): HTMLElement {
         const created = await createVault({ passphrase: chosen, vaultId });
         let version: number;
         try {
-          // The first state record (DESIGN 5.8): an empty vault at version 1.
+          // Holder keys (DESIGN 5.5): only their sealed private halves leave the page.
+          const holderKeys = sealHolderKeys(created.mk, vaultId, await generateHolderKeys());
+          // The first state record (DESIGN 5.8): an empty vault at version 1, with the holder keys' ids.
           const keys = { kdf: created.kdf, wrappedMk: created.wrappedMk, recoveryWrappedMk: created.recoveryWrappedMk };
-          const state = signState(created.mk, stateRecord({ vaultId, vaultVersion: 1, keys, elements: [] }));
+          const state = signState(created.mk, stateRecord({ vaultId, vaultVersion: 1, keys, elements: [], holderKeys: holderKeyIds(holderKeys) }));
           ({ vault_version: version } = await app.api.setUp({
             vault_id: vaultId,
             kdf: created.kdf,
             wrapped_mk: created.wrappedMk,
             recovery_wrapped_mk: created.recoveryWrappedMk,
+            holder_keys: holderKeys,
             ...state,
           }));
         } catch (err) {
