@@ -6,6 +6,7 @@ import * as m0004 from './0004_grant_lookup.js';
 import * as m0005 from './0005_credential_digests.js';
 import * as m0006 from './0006_vault_state.js';
 import * as m0007 from './0007_holder_keys.js';
+import * as m0008 from './0008_attestation_inbox.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_credential_digests': m0005,
   '0006_vault_state': m0006,
   '0007_holder_keys': m0007,
+  '0008_attestation_inbox': m0008,
 };

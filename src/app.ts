@@ -14,6 +14,7 @@ import { vaultRouter } from './vault/routes.js';
 import { passportRouter } from './passport/routes.js';
 import { releasesRouter } from './passport/account-routes.js';
 import { verifiersRouter } from './verifiers/routes.js';
+import { attestationInboxRouter } from './attestations/inbox-routes.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -35,6 +36,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const passport = passportRouter(services);
   const sharing = releasesRouter(services);
   const verifiers = verifiersRouter(services);
+  const inbox = attestationInboxRouter(services);
 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
@@ -55,6 +57,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(vault.routes()).use(vault.allowedMethods());
   app.use(passport.routes()).use(passport.allowedMethods());
   app.use(sharing.routes()).use(sharing.allowedMethods());
+  app.use(inbox.routes()).use(inbox.allowedMethods());
   app.use(admin.routes()).use(admin.allowedMethods());
   return app;
 }

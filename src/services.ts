@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from './ops/metrics.js';
 import { VaultService } from './vault/service.js';
 import { ReleaseService } from './passport/service.js';
 import { VerifierAwareClientCache, VerifierService } from './verifiers/service.js';
+import { AttestationService } from './attestations/service.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -27,6 +28,7 @@ export interface Services {
   vault: VaultService;
   releases: ReleaseService;
   verifiers: VerifierService;
+  attestations: AttestationService;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -56,5 +58,6 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     vault: new VaultService(db, config.vaultQuota),
     releases,
     verifiers,
+    attestations: new AttestationService(db),
   };
 }

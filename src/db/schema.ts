@@ -101,6 +101,16 @@ export interface ReleaseTable {
   revoked_at: Date | null;
 }
 
+/** A verifier's attestation waiting in the holder's inbox: a JWE to the holder's HE key, never opened here. */
+export interface AttestationInboxTable {
+  id: Generated<string>;
+  account_id: string;
+  client_id: string;
+  release_id: string;
+  jwe: string;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
@@ -111,6 +121,7 @@ export interface DB {
   vault_elements: VaultElementTable;
   vault_files: VaultFileTable;
   releases: ReleaseTable;
+  attestation_inbox: AttestationInboxTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;
