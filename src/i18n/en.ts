@@ -386,6 +386,17 @@ export const en = {
   'passport.error.expired': 'This request has expired. Nothing was shared. Go back to {client} and start again.',
   'passport.error.scan': 'A scan could not be decrypted, or it is not the scan its document refers to. Nothing was shared.',
   'passport.error.data': 'This page is incomplete, so nothing can be shared. Decline, and start again from {client}.',
+  // Verification asked for (DESIGN 5.6); attestations are not kept in the vault yet.
+  'passport.verify.required': 'Must be verified: {client} accepts it only with a verification by any verifier.',
+  'passport.verify.required_by': 'Must be verified: {client} accepts it only with a verification by {verifiers}.',
+  'passport.verify.blocked':
+    'Your vault holds no verification of this document yet, so it cannot be shared with {client}. A verifier checks the document and signs that it is genuine; Wathiqa cannot keep such verifications yet.',
+  'passport.verify.list': 'Verifiers of {types}:',
+  'passport.verify.none': 'No verifier of {types} is registered here yet.',
+  'passport.verify.share_blocked': '{client} requires verified documents that your vault cannot provide yet. Nothing can be shared: decline, or come back later.',
+  'passport.holder_keys_missing':
+    '{client} verifies documents, and your vault is not prepared for that yet. Open your vault page once (unlock it there), then come back to this page.',
+  'passport.holder_keys_link': 'Open your vault page',
 
   // The account page: the way back to a consent page, and the sharing history.
   'vault.return.text': 'When your documents are ready, go back to {client} to finish sharing.',

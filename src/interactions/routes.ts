@@ -16,6 +16,7 @@ import { asksForPassport, releaseKey } from '../passport/client-policy.js';
 import type { ReleaseService } from '../passport/service.js';
 import { parsePassportScope } from '../protocol/passport-scope.js';
 import { accountCsrfScope } from '../account/api-auth.js';
+import { isVerifierClient } from '../verifiers/policy.js';
 
 export interface InteractionDeps {
   oidc: OidcHolder;
@@ -117,8 +118,10 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
   async function releaseTarget(provider: Provider, details: Details) {
     const client = await provider.Client.find(String(details.params.client_id));
     if (!client) throw badRequest('unknown client');
-    const m = client.metadata() as unknown as { passport_release_alg: string; passport_scope?: unknown; jwks?: { keys?: JWK[] }; jwks_uri?: string };
-    return { clientId: client.clientId, alg: m.passport_release_alg, jwks: m.jwks, jwksUri: m.jwks_uri, defaultScope: m.passport_scope };
+    const m = client.metadata() as unknown as { passport_release_alg: string; passport_scope?: unknown; jwks?: { keys?: JWK[] }; jwks_uri?: string; verifier?: unknown };
+    // A verifier's release carries the holder's public keys (DESIGN 5.5): the page must know.
+    const verifier = isVerifierClient(m);
+    return { clientId: client.clientId, alg: m.passport_release_alg, jwks: m.jwks, jwksUri: m.jwks_uri, defaultScope: m.passport_scope, verifier };
   }
 
   /** What the passport consent page needs to build and encrypt the release in the browser. */
@@ -146,6 +149,7 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
         jwks_uri: jwksUri,
         thumbprint: key ? await calculateJwkThumbprint(key) : null,
         passport_scope: parsePassportScope(raw),
+        verifier: target.verifier,
         vault_csrf: csrf.token(ctx, accountCsrfScope(accountId)),
       },
     };

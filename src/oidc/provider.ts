@@ -226,6 +226,8 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       passport_element_types_supported: ELEMENT_TYPES,
       passport_release_alg_values_supported: [...RELEASE_ALGS],
       passport_release_enc_values_supported: [RELEASE_ENC],
+      // passport_scope entries may require attestations: "verified" / "verifiers" (DESIGN 5.6).
+      passport_verification_supported: true,
       // Our extension: the public list of verifiers and their signing keys (docs/verifiers.md).
       verifiers_endpoint: `${config.issuer}${VERIFIERS_PATH}`,
     },

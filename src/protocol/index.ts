@@ -114,6 +114,8 @@ export {
   parsePassportScope,
   PassportScopeError,
   requestedFields,
+  requiresVerification,
+  MAX_NAMED_VERIFIERS,
   type PassportRequirement,
   type PassportScope,
 } from './passport-scope.js';
@@ -165,3 +167,4 @@ export {
   type HolderPublicJwk,
   type StoredHolderKey,
 } from './holder-keys.js';
+export { releaseHolder, ReleaseHolderSchema, type ReleaseHolder } from './release.js';

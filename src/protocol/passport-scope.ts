@@ -4,7 +4,8 @@
  * the consent page and the RP SDK (checking a release against what was asked)
  * share:
  *
- *   { v: 1, data: [ { one_of: [types…], fields?: [names…], selfie, translation, native_names } ] }
+ *   { v: 1, data: [ { one_of: [types…], fields?: [names…], selfie, translation, native_names,
+ *                     verified?: true, verifiers?: [client ids…] } ] }
  *
  * A plain type is a one_of of one. Aliases expand as in Telegram Passport.
  */
@@ -23,6 +24,10 @@ export interface PassportRequirement {
   selfie: boolean;
   translation: boolean;
   native_names: boolean;
+  /** The RP requires an attestation by any verifier (DESIGN 5.6). Never with `verifiers`. */
+  verified?: true;
+  /** The RP requires an attestation by one of these verifiers (client ids). Never with `verified`. */
+  verifiers?: string[];
 }
 
 export interface PassportScope {
@@ -39,17 +44,25 @@ export class PassportScopeError extends Error {
 }
 
 const TypeName = z.string().min(1).max(64);
+/** A client id as a verifier is registered under: printable ASCII, bounded. */
+const ClientId = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, { message: 'must be a client id (printable ASCII, no spaces)' });
+export const MAX_NAMED_VERIFIERS = 16;
 const Options = {
   fields: z.array(z.string().min(1).max(64)).min(1).max(32).optional(),
   selfie: z.boolean().optional(),
   translation: z.boolean().optional(),
   native_names: z.boolean().optional(),
+  // DESIGN 5.6 "Asking": verification by any verifier, or by one of these clients.
+  verified: z.boolean().optional(),
+  verifiers: z.array(ClientId).min(1).max(MAX_NAMED_VERIFIERS).optional(),
 };
-const Item = z.union([
-  TypeName,
-  z.strictObject({ type: TypeName, ...Options }),
-  z.strictObject({ one_of: z.array(TypeName).min(1).max(16), ...Options }),
-]);
+const TypeItem = z.strictObject({ type: TypeName, ...Options });
+const OneOfItem = z.strictObject({ one_of: z.array(TypeName).min(1).max(16), ...Options });
+const Item = z.union([TypeName, TypeItem, OneOfItem]);
 const Raw = z.strictObject({ v: z.literal(1), data: z.array(Item).min(1).max(MAX_ITEMS) });
 
 function expand(name: string, where: string): ElementType[] {
@@ -64,11 +77,16 @@ function pathText(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.path[0] === 'v') return 'v: must be 1';
   const where = pathText(issue.path) || 'passport_scope';
   if (issue.code === 'invalid_union') {
-    return `${where}: must be an element type, {"type": …} or {"one_of": […]}, with the options fields, selfie, translation, native_names`;
+    // An object that names its kind: the problem is in its options, so say which one.
+    const item = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], value);
+    const kind = typeof item === 'object' && item !== null ? ('type' in item ? TypeItem : 'one_of' in item ? OneOfItem : undefined) : undefined;
+    const inner = kind?.safeParse(item);
+    if (inner && !inner.success) return describeIssue({ ...inner.error.issues[0]!, path: [...issue.path, ...inner.error.issues[0]!.path] }, value);
+    return `${where}: must be an element type, {"type": …} or {"one_of": […]}, with the options fields, selfie, translation, native_names, verified, verifiers`;
   }
   return `${where}: ${issue.message}`;
 }
@@ -76,12 +94,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Checks and normalizes a parsed passport_scope object. */
 export function normalizePassportScope(value: unknown): PassportScope {
   const parsed = Raw.safeParse(value);
-  if (!parsed.success) throw new PassportScopeError(describeIssue(parsed.error.issues[0]!));
+  if (!parsed.success) throw new PassportScopeError(describeIssue(parsed.error.issues[0]!, value));
   const seen = new Set<ElementType>();
   const data = parsed.data.data.map((item, index): PassportRequirement => {
     const where = `data[${index}]`;
-    const options: { fields?: string[]; selfie?: boolean; translation?: boolean; native_names?: boolean } =
-      typeof item === 'string' ? {} : item;
+    const options: Omit<z.infer<typeof TypeItem>, 'type'> = typeof item === 'string' ? {} : item;
     const types =
       typeof item === 'string'
         ? expand(item, where)
@@ -113,9 +130,25 @@ export function normalizePassportScope(value: unknown): PassportScope {
       selfie: options.selfie ?? false,
       translation: options.translation ?? false,
       native_names: options.native_names ?? false,
+      ...verification(options, where),
     };
   });
   return { v: 1, data };
+}
+
+/**
+ * The normal form carries verification only when it is required, as it was asked:
+ * `verified: true` or `verifiers: [...]`, never both (so it parses to itself).
+ */
+function verification(options: { verified?: boolean; verifiers?: string[] }, where: string): Pick<PassportRequirement, 'verified' | 'verifiers'> {
+  if (options.verified !== undefined && options.verifiers !== undefined) {
+    throw new PassportScopeError(`${where}: "verified" and "verifiers" cannot both be given; "verifiers" alone already requires verification`);
+  }
+  if (options.verifiers) {
+    if (new Set(options.verifiers).size !== options.verifiers.length) throw new PassportScopeError(`${where}.verifiers: a verifier is named twice`);
+    return { verifiers: [...options.verifiers] };
+  }
+  return options.verified ? { verified: true } : {};
 }
 
 /** Parses the authorization parameter (a JSON string). */
@@ -129,6 +162,11 @@ export function parsePassportScope(text: string): PassportScope {
     throw new PassportScopeError('passport_scope: not valid JSON');
   }
   return normalizePassportScope(value);
+}
+
+/** Does the RP require this element to be attested (by anyone, or by named verifiers)? */
+export function requiresVerification(requirement: PassportRequirement): boolean {
+  return requirement.verified === true || (requirement.verifiers?.length ?? 0) > 0;
 }
 
 /**

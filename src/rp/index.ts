@@ -49,6 +49,7 @@ export {
   type ReleasedFile,
   type ReleasedFiles,
 } from './payload.js';
+export type { ReleaseHolder } from '../protocol/release.js';
 export { MAX_RELEASE_JWE_LENGTH, memoryJtiStore, openRelease, type OpenReleaseOptions, type SeenJti } from './release.js';
 export { checkAnswersScope } from './scope.js';
 export { fetchScan, scansOf, scanUrl, type FetchScanOptions, type Scan } from './files.js';

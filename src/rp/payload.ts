@@ -2,9 +2,10 @@
  * The release payload (DESIGN 5.4) and its validation against the protocol's
  * element schemas, for the released subset of each element's fields.
  *
- *   { "v": 1, "iss", "aud", "sub", "nonce", "iat", "jti",
+ *   { "v": 1, "iss", "aud", "sub", "nonce", "iat", "jti", "holder"?,
  *     "elements": [ { "type", "data": { released fields }, "files": { slot: file | [file, …] }, "attestations": [] } ] }
  *   file = { "id", "key", "media_type", "size", "sha256" }
+ *   holder = { "enc": HE public JWK, "sig": HS public JWK } (releases to verifiers only, DESIGN 5.5)
  */
 import * as z from 'zod';
 import {
@@ -12,12 +13,14 @@ import {
   elementSpec,
   ELEMENT_TYPES,
   MAX_SCAN_BYTES,
+  ReleaseHolderSchema,
   SCAN_MEDIA_TYPES,
   UUID_PATTERN,
   type ElementData,
   type ElementFiles,
   type ElementType,
   type FileLink,
+  type ReleaseHolder,
   type ScanMediaType,
   type SlotName,
 } from '../protocol/index.js';
@@ -74,6 +77,12 @@ export interface Release {
   iat: number;
   /** The release's unique id (UUID). */
   jti: string;
+  /**
+   * The holder's public keys (P-256 JWKs, kid = RFC 7638 thumbprint), present only in
+   * releases to verifier clients: encrypt attestations to `enc`, bind them (SD-JWT
+   * `cnf.jwk`) to `sig`. Taken from inside the release, so the server cannot swap them.
+   */
+  holder?: ReleaseHolder;
   elements: ReleasedElement[];
 }
 
@@ -106,6 +115,7 @@ const PayloadEnvelope = z.strictObject({
   nonce: z.string().min(1).max(2048),
   iat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   jti: z.string().regex(UUID_PATTERN, { message: 'must be a lower-case UUID' }),
+  holder: ReleaseHolderSchema.optional(),
   elements: z.array(ElementEnvelope).min(1).max(MAX_RELEASE_ELEMENTS),
 });
 

@@ -166,6 +166,7 @@ export async function openRelease(jwe: string, options: OpenReleaseOptions): Pro
     nonce: envelope.nonce,
     iat: envelope.iat,
     jti: envelope.jti,
+    ...(envelope.holder ? { holder: envelope.holder as Release['holder'] } : {}),
     elements,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parsePassportScope, PassportScopeError, requestedFields } from '../../src/protocol/passport-scope.js';
+import { normalizePassportScope, requiresVerification, parsePassportScope, PassportScopeError, requestedFields } from '../../src/protocol/passport-scope.js';
 
 const DESIGN_EXAMPLE = {
   v: 1,
@@ -47,6 +47,38 @@ describe('passport_scope', () => {
     ['{"v":1,"data":["email"],"x":1}', /passport_scope|x/],
     [`{"v":1,"data":["${'a'.repeat(5000)}"]}`, /longer than/],
   ])('refuses %#, with a description naming the problem', (text, message) => {
+    expect(() => parsePassportScope(text)).toThrow(PassportScopeError);
+    expect(() => parsePassportScope(text)).toThrow(message);
+  });
+
+  it('asks for verification: by any verifier, or by named verifiers (DESIGN 5.6)', () => {
+    const scope = parsePassportScope(
+      JSON.stringify({ v: 1, data: [{ type: 'passport', verified: true }, { type: 'address', verified: false }, { one_of: ['identity_card', 'driver_license'], verifiers: ['v-one', 'v-two'] }, 'email'] }),
+    );
+    expect(scope.data[0]).toEqual({ one_of: ['passport'], selfie: false, translation: false, native_names: false, verified: true });
+    // verified: false asks for nothing: the normal form is that of an entry without it.
+    expect(scope.data[1]).toEqual({ one_of: ['address'], selfie: false, translation: false, native_names: false });
+    expect(scope.data[2]).toEqual({ one_of: ['identity_card', 'driver_license'], selfie: false, translation: false, native_names: false, verifiers: ['v-one', 'v-two'] });
+    expect(scope.data.map(requiresVerification)).toEqual([true, false, true, false]);
+    expect('verified' in scope.data[3]!).toBe(false);
+    // The normal form parses to itself (the page and the RP SDK normalize again).
+    expect(normalizePassportScope(scope)).toEqual(scope);
+  });
+
+  it.each([
+    ['both members', { type: 'passport', verified: true, verifiers: ['v-one'] }, /data\[0\]: "verified" and "verifiers" cannot both be given/],
+    ['both, verified false', { type: 'passport', verified: false, verifiers: ['v-one'] }, /cannot both be given/],
+    ['an empty list', { type: 'passport', verifiers: [] }, /data\[0\]\.verifiers: .*>=1/],
+    ['a verifier named twice', { type: 'passport', verifiers: ['v-one', 'v-one'] }, /data\[0\]\.verifiers: a verifier is named twice/],
+    ['a non-string id', { type: 'passport', verifiers: ['v-one', 3] }, /data\[0\]\.verifiers\[1\]: .*string/],
+    ['an id with a space', { one_of: ['passport'], verifiers: ['v one'] }, /data\[0\]\.verifiers\[0\]: must be a client id/],
+    ['an empty id', { type: 'passport', verifiers: [''] }, /data\[0\]\.verifiers\[0\]/],
+    ['a long id', { type: 'passport', verifiers: ['v'.repeat(256)] }, /data\[0\]\.verifiers\[0\]: .*<=255/],
+    ['too many verifiers', { type: 'passport', verifiers: Array.from({ length: 17 }, (_, i) => `v-${i}`) }, /data\[0\]\.verifiers: .*<=16/],
+    ['verified not a boolean', { type: 'passport', verified: 'yes' }, /data\[0\]\.verified: .*boolean/],
+    ['verifiers not a list', { one_of: ['passport'], verifiers: 'v-one' }, /data\[0\]\.verifiers: .*array/],
+  ])('refuses %s, naming the problem', (_what, entry, message) => {
+    const text = JSON.stringify({ v: 1, data: [entry] });
     expect(() => parsePassportScope(text)).toThrow(PassportScopeError);
     expect(() => parsePassportScope(text)).toThrow(message);
   });

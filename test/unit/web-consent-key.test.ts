@@ -77,6 +77,7 @@ describe('the page data', () => {
     jwks_uri: null,
     thumbprint: 't',
     passport_scope: { v: 1, data: [{ one_of: ['email'], selfie: false, translation: false, native_names: false }] },
+    verifier: false,
     vault_csrf: 'csrf',
   };
 
@@ -84,6 +85,10 @@ describe('the page data', () => {
     const data = parseReleaseData(valid);
     expect(data.issuer).toBe('http://localhost:3000');
     expect(data.passport_scope.data[0]!.one_of).toEqual(['email']);
+    expect(data.verifier).toBe(false);
+    expect(parseReleaseData({ ...valid, verifier: true }).verifier).toBe(true);
+    const asking = { v: 1, data: [{ one_of: ['passport'], selfie: false, translation: false, native_names: false, verifiers: ['v-1'] }] };
+    expect(parseReleaseData({ ...valid, passport_scope: asking }).passport_scope).toEqual(asking);
   });
 
   it('refuses what it cannot use', () => {
@@ -97,6 +102,9 @@ describe('the page data', () => {
       { ...valid, nonce: '' },
       { ...valid, passport_scope: { v: 1, data: ['diary'] } },
       { ...valid, uid: 42 },
+      // Whether the release carries the holder's keys is never guessed.
+      { ...valid, verifier: undefined },
+      { ...valid, verifier: 'true' },
     ]) {
       expect(() => parseReleaseData(broken)).toThrow(ReleaseDataError);
     }

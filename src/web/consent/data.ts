@@ -21,6 +21,8 @@ export interface ReleaseData {
   /** RFC 7638 thumbprint of `key`, or null. */
   thumbprint: string | null;
   passport_scope: PassportScope;
+  /** The client is a verifier: the release carries the holder's public keys (DESIGN 5.5). */
+  verifier: boolean;
   vault_csrf: string;
 }
 
@@ -63,6 +65,7 @@ export function parseReleaseData(value: unknown): ReleaseData {
   } catch {
     throw new ReleaseDataError('passport_scope');
   }
+  if (typeof v.verifier !== 'boolean') throw new ReleaseDataError('verifier');
   return {
     uid: text(v.uid, 'uid', 256),
     issuer: httpUrl(v.issuer, 'issuer'),
@@ -74,6 +77,7 @@ export function parseReleaseData(value: unknown): ReleaseData {
     jwks_uri: jwksUri,
     thumbprint: v.thumbprint === null || v.thumbprint === undefined ? null : text(v.thumbprint, 'thumbprint', 128),
     passport_scope: scope,
+    verifier: v.verifier,
     vault_csrf: text(v.vault_csrf, 'vault_csrf', 256),
   };
 }

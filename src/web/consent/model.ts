@@ -20,6 +20,7 @@ import {
   type FieldKind,
   type FileLink,
   type PassportRequirement,
+  type ReleaseHolder,
   type SlotSpec,
 } from '../../protocol/index.js';
 import type { ElementRecord } from '../vault/api.js';
@@ -142,6 +143,8 @@ export interface ReleasePayload {
   nonce: string;
   iat: number;
   jti: string;
+  /** The holder's public keys: in releases to verifier clients only (DESIGN 5.5). */
+  holder?: ReleaseHolder;
   elements: PayloadElement[];
 }
 
@@ -181,7 +184,7 @@ export function buildRelease(
   context: ReleaseContext,
   choices: readonly Choice[],
   fileKey: FileKeySource,
-  options: { now?: number; jti?: string } = {},
+  options: { now?: number; jti?: string; holder?: ReleaseHolder } = {},
 ): BuiltRelease {
   const fileIds: string[] = [];
   const elements = choices.map(({ requirement, element, excluded }): PayloadElement => {
@@ -215,6 +218,7 @@ export function buildRelease(
     nonce: context.nonce,
     iat: Math.floor((options.now ?? Date.now()) / 1000),
     jti: options.jti ?? crypto.randomUUID(),
+    ...(options.holder ? { holder: options.holder } : {}),
     elements,
   };
   return { payload, fileIds, elementTypes };

@@ -9,7 +9,7 @@
  * blob: URLs of decrypted scans. Locking (idle, leaving the page) forgets them.
  * Nothing here is logged.
  */
-import { VaultIntegrityError, type FileLink, type PassportRequirement } from '../../protocol/index.js';
+import { releaseHolder, requiresVerification, VaultIntegrityError, type FileLink, type PassportRequirement, type ReleaseHolder } from '../../protocol/index.js';
 import { ApiError, NetworkError, VaultApi, type VaultRecord } from '../vault/api.js';
 import { focusQuietly, h, replace, uid } from '../vault/dom.js';
 import { errorText } from '../vault/errors.js';
@@ -21,6 +21,7 @@ import { accountLinkFor, rememberReturnName, type NameStore } from '../vault/ret
 import { observeVersion, type VersionStore } from '../vault/rollback.js';
 import { mediaTypeName, openScan } from '../vault/scans.js';
 import { checkServedVault, elementProblemsText, refusalText } from '../vault/state.js';
+import { servedHolderKeys } from '../vault/holder-keys.js';
 import { BlobUrls, KeyBox, LockedError } from '../vault/session.js';
 import { busy, messageBox, screenHeading, type MessageBox } from '../vault/ui/common.js';
 import { unlockForm } from '../vault/ui/unlock-form.js';
@@ -43,6 +44,7 @@ import {
   type Readable,
 } from './model.js';
 import { encryptRelease, ReleaseKeyError, resolveReleaseKey, type Fetch, type ResolvedKey } from './release-key.js';
+import { fetchVerifiers, fittingVerifiers, namedVerifiers, type VerifierInfo } from './verifiers.js';
 
 export interface ConsentOptions {
   /** #passport-consent: the page's interactive part. */
@@ -93,6 +95,8 @@ export class ConsentPage {
   /** Decrypted and checked scans, per file id. */
   private readonly scans = new Map<string, Promise<ScanState>>();
   private shareAlert: MessageBox = messageBox('alert');
+  /** GET /verifiers, fetched only when the RP asks for verification (names and links). */
+  private readonly verifierList: Promise<VerifierInfo[]>;
   private sent = false;
 
   constructor(options: ConsentOptions) {
@@ -113,6 +117,7 @@ export class ConsentPage {
     });
     window.addEventListener('pagehide', () => this.forget());
     this.keyPromise = resolveReleaseKey(options.data, options.fetch);
+    this.verifierList = this.requirements.some(requiresVerification) ? fetchVerifiers(options.fetch) : Promise.resolve([]);
     // Never an unhandled rejection: the problem is shown, and checked again on approval.
     this.keyPromise.catch((err: unknown) => {
       this.keyProblem = err instanceof ReleaseKeyError ? err : new ReleaseKeyError('no_key');
@@ -152,7 +157,9 @@ export class ConsentPage {
         'li',
         { class: 'ask' },
         h('span', { class: 'ask-title' }, text.title),
-        text.details.length ? h('ul', { class: 'ask-details' }, ...text.details.map((d) => h('li', null, d))) : null,
+        text.details.length || requiresVerification(requirement)
+          ? h('ul', { class: 'ask-details' }, ...text.details.map((d) => h('li', null, d)), requiresVerification(requirement) ? this.verificationAsked(requirement) : null)
+          : null,
       );
     });
     return h(
@@ -161,6 +168,57 @@ export class ConsentPage {
       h('h2', { id: headingId }, this.t('passport.asks_heading', { client: this.client })),
       h('ol', { class: 'ask-list' }, ...scopeItems),
     );
+  }
+
+  /** "Must be verified by …": named verifiers by their listed names once the list is here. */
+  private verificationAsked(requirement: PassportRequirement): HTMLElement {
+    const say = (list: readonly VerifierInfo[]) =>
+      requirement.verifiers
+        ? this.t('passport.verify.required_by', { client: this.client, verifiers: listOf(this.tr.locale, namedVerifiers(requirement, list), 'disjunction') })
+        : this.t('passport.verify.required', { client: this.client });
+    const item = h('li', { class: 'ask-verify' }, say([]));
+    void this.verifierList.then((list) => replace(item, say(list)));
+    return item;
+  }
+
+  /**
+   * Verification is required, and the vault keeps no attestations yet (a later
+   * step): say so, and list the verifiers that attest this kind of document.
+   */
+  private verificationBlock(requirement: PassportRequirement): HTMLElement {
+    const types = listOf(this.tr.locale, requirement.one_of.map((type) => this.t(`element.${type}`)), 'disjunction');
+    const links = h('div', { class: 'share-verifiers' });
+    void this.verifierList.then((list) => {
+      const fitting = fittingVerifiers(requirement, list);
+      replace(
+        links,
+        fitting.length
+          ? h('p', null, this.t('passport.verify.list', { types }))
+          : h('p', null, this.t('passport.verify.none', { types })),
+        fitting.length
+          ? h('ul', { class: 'share-verifier-list' }, ...fitting.map((v) => h('li', null, h('a', { href: v.policy_uri, rel: 'noopener noreferrer', target: '_blank', dir: 'auto' }, v.name))))
+          : null,
+      );
+    });
+    return h(
+      'div',
+      { class: 'vault-message vault-message-alert share-verify', 'data-verify': '' },
+      h('p', null, this.t('passport.verify.blocked', { client: this.client })),
+      links,
+    );
+  }
+
+  /** The holder's public keys for a verifier's release; undefined when the vault has none yet. */
+  private holderForRelease(): ReleaseHolder | undefined {
+    const keys = this.vault ? servedHolderKeys(this.vault) : undefined;
+    return keys && keys.length ? releaseHolder(keys) : undefined;
+  }
+
+  /** Why Share cannot work whatever the holder picks: required verification, or a verifier and no holder keys. */
+  private get blockedBy(): 'verification' | 'holder_keys' | undefined {
+    if (this.requirements.some(requiresVerification)) return 'verification';
+    if (this.data.verifier && this.keys.unlocked && !this.holderForRelease()) return 'holder_keys';
+    return undefined;
   }
 
   /** The RP key's fingerprint: checked for a registered key, fetched from the RP for jwks_uri. */
@@ -305,7 +363,7 @@ export class ConsentPage {
   }
 
   private get complete(): boolean {
-    return this.keys.unlocked && this.requirements.every((_, index) => this.chosen(index) !== undefined);
+    return this.keys.unlocked && this.blockedBy === undefined && this.requirements.every((_, index) => this.chosen(index) !== undefined);
   }
 
   private updateShare(): void {
@@ -318,7 +376,8 @@ export class ConsentPage {
     const heading = screenHeading(this.t('passport.review_heading'), 'h2');
     this.shareAlert = messageBox('alert');
     const blocks = this.requirements.map((requirement, index) => this.requirementBlock(requirement, index));
-    const missing = !this.complete;
+    const blocked = this.blockedBy;
+    const missing = !blocked && !this.complete;
     this.showStage(
       h(
         'section',
@@ -327,6 +386,15 @@ export class ConsentPage {
         h('p', { class: 'lead' }, this.t('passport.review_intro', { client: this.client })),
         ...blocks,
         missing ? h('p', { class: 'vault-message vault-message-alert share-blocked' }, this.t('passport.share_blocked')) : null,
+        blocked === 'verification' ? h('p', { class: 'vault-message vault-message-alert share-blocked' }, this.t('passport.verify.share_blocked', { client: this.client })) : null,
+        blocked === 'holder_keys'
+          ? h(
+              'div',
+              { class: 'vault-message vault-message-alert share-blocked share-holder-keys' },
+              h('p', null, this.t('passport.holder_keys_missing', { client: this.client })),
+              h('p', null, h('a', { href: this.accountLink, class: 'button button-secondary button-small' }, this.t('passport.holder_keys_link'))),
+            )
+          : null,
         this.shareAlert.el,
         h('p', { class: 'hint share-note' }, this.t('passport.share_note', { client: this.client })),
       ),
@@ -369,6 +437,7 @@ export class ConsentPage {
       block.append(preview);
       this.renderPreview(preview, requirement, index);
     }
+    if (requiresVerification(requirement)) block.append(this.verificationBlock(requirement));
     if (unreadableFor(requirement, this.opened).length) block.append(h('p', { class: 'hint share-unreadable' }, t('passport.unreadable')));
     return block;
   }
@@ -494,7 +563,10 @@ export class ConsentPage {
           }
         }
         const context = { issuer: this.data.issuer, clientId: this.data.client_id, sub: this.data.sub, nonce: this.data.nonce };
-        const built = buildRelease(context, choices, fileKeysFrom(this.keys.use()));
+        // A verifier gets the holder's keys, as served and checked under MK at unlock (DESIGN 5.5).
+        const holder = this.data.verifier ? this.holderForRelease() : undefined;
+        if (this.data.verifier && !holder) throw new Error('no holder keys'); // Share is disabled then; never send without them
+        const built = buildRelease(context, choices, fileKeysFrom(this.keys.use()), { holder });
         const jwe = await encryptRelease(built.payload, key);
         const next = await postRelease(this.data.uid, { csrf: this.options.csrf, jwe, file_ids: built.fileIds, element_types: built.elementTypes });
         this.sent = true;
