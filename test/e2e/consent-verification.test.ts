@@ -9,7 +9,9 @@ import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.
 import { engines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { addElement, randomJpeg, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+import { addElement, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+
+const shot = screenshots('consent-verification-');
 
 /**
  * Asking for verification (DESIGN 5.6) and the `holder` member (DESIGN 5.5), in a
@@ -148,6 +150,10 @@ describe.each(engines())('asking for verification, and holder keys for verifiers
     // Email is not asked to be verified: no box there.
     expect(await review.locator('[data-requirement="1"] .share-verify').count()).toBe(0);
     await review.getByText(ui('en', 'passport.verify.share_blocked', { client: rpName })).waitFor();
+    await shot(page, 'blocked-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'blocked-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(await page.getByRole('button', { name: ui('en', 'passport.share', { client: rpName }) }).isDisabled()).toBe(true);
     expect(page.sent.some((r) => new URL(r.url).pathname === '/verifiers')).toBe(true);
     expect(kyc.id).toBeTruthy();
