@@ -20,7 +20,9 @@ import {
 import { launchBrowser, type LaunchedBrowser } from '../helpers/browser.js';
 import { engines } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { alterServedVault, heading, randomJpeg, signUpToAccount, unlock } from '../helpers/vault-ui.js';
+import { alterServedVault, heading, randomJpeg, screenshots, signUpToAccount, unlock } from '../helpers/vault-ui.js';
+
+const shot = screenshots('vault-rollback-');
 
 /**
  * DESIGN 5.8 in a real Chromium: a server that serves an element rolled back
@@ -141,6 +143,18 @@ describe.each(engines())('the vault state record, in Chromium (%s)', (engine) =>
     expect(await unreadable('email')).toBe(true);
     expect(await page.locator('#vault-app').textContent()).not.toContain('zq-old@example.org');
     expect(await unreadable('phone_number')).toBe(false);
+    if (process.env.SCREENSHOT_DIR) {
+      // For people to look at: the warning in English and Arabic, desktop and phone.
+      await shot(page, 'rolled-back-en-desktop', true);
+      await page.goto(`${server.url}/account?lang=ar`);
+      await unlock(page, 'ar', passphrase);
+      await page.getByRole('alert').filter({ hasText: t('ar', 'vault.state.rolled_back', { count: '1' }) }).waitFor();
+      await shot(page, 'rolled-back-ar-desktop', true);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shot(page, 'rolled-back-ar-phone', true);
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(`${server.url}/account?lang=en`);
+    }
   }, 60_000);
 
   it('refuses a dropped element and a resurrected one', async () => {
