@@ -19,7 +19,15 @@ export type ReleaseErrorCode =
   | 'release_incomplete'
   | 'scan_not_found'
   | 'scan_fetch_failed'
-  | 'scan_integrity_failed';
+  | 'scan_integrity_failed'
+  | 'attestation_malformed'
+  | 'attestation_untrusted_issuer'
+  | 'attestation_signature_invalid'
+  | 'attestation_type_invalid'
+  | 'attestation_expired'
+  | 'attestation_not_yet_valid'
+  | 'attestation_disclosure_mismatch'
+  | 'attestation_key_binding_invalid';
 
 /** Every failure of `openRelease` and `fetchScan`. */
 export abstract class ReleaseError extends Error {
@@ -175,6 +183,92 @@ export class ScanIntegrityError extends ReleaseError {
   }
 }
 
+/**
+ * Every failure of `verifyPresentation` (DESIGN 5.6). A subclass of
+ * ReleaseError so one `catch` covers a release and the attestations it carries.
+ */
+export abstract class AttestationError extends ReleaseError {}
+
+/** Not an SD-JWT with one issuer-signed JWT, flat object disclosures and the members the format needs (`iss`, `vct`, `cnf.jwk`, `_sd`, sha-256). */
+export class AttestationMalformedError extends AttestationError {
+  readonly code = 'attestation_malformed' as const;
+}
+
+/** `iss` is not on the RP's trust list, or its JWKS has no signing key with the header's `kid`. */
+export class UntrustedIssuerError extends AttestationError {
+  readonly code = 'attestation_untrusted_issuer' as const;
+  constructor(message = 'the attestation was issued by an issuer this RP does not trust') {
+    super(message);
+  }
+}
+
+/** The issuer-signed JWT does not verify under the trusted key its `kid` names: altered payload, header or signature. */
+export class AttestationSignatureError extends AttestationError {
+  readonly code = 'attestation_signature_invalid' as const;
+  constructor() {
+    super('the attestation signature does not verify');
+  }
+}
+
+/** Header `typ` is not `dc+sd-jwt`, or `vct` is not `urn:wathiqa:element:<type>:1` for the element it came with (a presentation moved to another element). */
+export class AttestationTypeError extends AttestationError {
+  readonly code = 'attestation_type_invalid' as const;
+}
+
+/** `exp` has passed (beyond the clock tolerance). */
+export class AttestationExpiredError extends AttestationError {
+  readonly code = 'attestation_expired' as const;
+  constructor() {
+    super('the attestation has expired');
+  }
+}
+
+/** `iat` or `nbf` lies in the future (beyond the clock tolerance). */
+export class AttestationNotYetValidError extends AttestationError {
+  readonly code = 'attestation_not_yet_valid' as const;
+  constructor() {
+    super('the attestation is not valid yet');
+  }
+}
+
+export type DisclosureMismatchReason = 'value' | 'not_released' | 'not_in_sd' | 'duplicate';
+
+/**
+ * A disclosure that does not back the release: its value differs from the
+ * released value (`value`), it covers a field or scan the holder did not
+ * release (`not_released`), its digest is not in the signed `_sd`
+ * (`not_in_sd`), or it appears twice (`duplicate`). `field` names the field,
+ * never its value.
+ */
+export class DisclosureMismatchError extends AttestationError {
+  readonly code = 'attestation_disclosure_mismatch' as const;
+  readonly reason: DisclosureMismatchReason;
+  readonly field: string | undefined;
+  constructor(reason: DisclosureMismatchReason, field?: string) {
+    super(`a disclosure does not match the release (${reason}${field === undefined ? '' : `: ${field}`})`);
+    this.reason = reason;
+    this.field = field;
+  }
+}
+
+export type KeyBindingReason = 'missing' | 'header' | 'signature' | 'audience' | 'nonce' | 'stale' | 'future' | 'sd_hash';
+
+/**
+ * The KB-JWT does not bind this presentation to this holder, RP and sign-in:
+ * absent, a header other than `typ: kb+jwt` / ES256, not signed by `cnf.jwk`
+ * (the presentation moved to another holder), another `aud` or `nonce`, an
+ * `iat` too old or in the future, or an `sd_hash` that does not cover exactly
+ * the disclosures sent (one added or removed).
+ */
+export class KeyBindingError extends AttestationError {
+  readonly code = 'attestation_key_binding_invalid' as const;
+  readonly reason: KeyBindingReason;
+  constructor(reason: KeyBindingReason) {
+    super(`the key binding JWT is invalid (${reason})`);
+    this.reason = reason;
+  }
+}
+
 // Names as literal strings on the prototypes (a minifier renames classes).
 const NAMES: [abstract new (...args: never[]) => Error, string][] = [
   [ReleaseError, 'ReleaseError'],
@@ -193,6 +287,15 @@ const NAMES: [abstract new (...args: never[]) => Error, string][] = [
   [ScanNotFoundError, 'ScanNotFoundError'],
   [ScanFetchError, 'ScanFetchError'],
   [ScanIntegrityError, 'ScanIntegrityError'],
+  [AttestationError, 'AttestationError'],
+  [AttestationMalformedError, 'AttestationMalformedError'],
+  [UntrustedIssuerError, 'UntrustedIssuerError'],
+  [AttestationSignatureError, 'AttestationSignatureError'],
+  [AttestationTypeError, 'AttestationTypeError'],
+  [AttestationExpiredError, 'AttestationExpiredError'],
+  [AttestationNotYetValidError, 'AttestationNotYetValidError'],
+  [DisclosureMismatchError, 'DisclosureMismatchError'],
+  [KeyBindingError, 'KeyBindingError'],
 ];
 for (const [type, name] of NAMES) {
   Object.defineProperty(type.prototype, 'name', { value: name, enumerable: false, configurable: true, writable: true });

@@ -10,6 +10,17 @@ import type { ElementType } from '../protocol/index.js';
 import type { Release, ReleasedElementOf } from './payload.js';
 
 export {
+  AttestationError,
+  AttestationExpiredError,
+  AttestationMalformedError,
+  AttestationNotYetValidError,
+  AttestationSignatureError,
+  AttestationTypeError,
+  DisclosureMismatchError,
+  KeyBindingError,
+  UntrustedIssuerError,
+  type DisclosureMismatchReason,
+  type KeyBindingReason,
   ReleaseAudienceMismatchError,
   ReleaseDecryptionError,
   ReleaseError,
@@ -51,6 +62,18 @@ export {
 } from './payload.js';
 export type { ReleaseHolder } from '../protocol/release.js';
 export { MAX_RELEASE_JWE_LENGTH, memoryJtiStore, openRelease, type OpenReleaseOptions, type SeenJti } from './release.js';
+export {
+  ATTESTATION_ALGS,
+  ATTESTATION_TYP,
+  KB_ALGS,
+  KB_JWT_TYP,
+  MAX_PRESENTATION_LENGTH,
+  vctOf,
+  verifyPresentation,
+  type TrustedIssuer,
+  type VerifiedPresentation,
+  type VerifyPresentationContext,
+} from './attestations.js';
 export { checkAnswersScope } from './scope.js';
 export { fetchScan, scansOf, scanUrl, type FetchScanOptions, type Scan } from './files.js';
 export {

@@ -21,7 +21,7 @@ describe('src/rp is isomorphic', () => {
     expect(text).not.toMatch(/\brequire\s*\(|import\(\s*['"]node:/);
     expect(text).not.toMatch(/\b(Buffer|process|__dirname)\b/);
     for (const [, specifier] of text.matchAll(/(?:from|import)\s+['"]([^'"]+)['"]/g)) {
-      expect(specifier).toMatch(/^(jose|zod|\.\/[\w-]+\.js|\.\.\/protocol\/[\w/-]+\.js)$/);
+      expect(specifier).toMatch(/^(jose|zod|@sd-jwt\/sd-jwt-vc|\.\/[\w-]+\.js|\.\.\/protocol\/[\w/-]+\.js)$/);
     }
   });
 
