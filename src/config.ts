@@ -56,6 +56,13 @@ const ConfigSchema = z.object({
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: int(0).max(300),
   OUTBOUND_ALLOW_PRIVATE: bool,
   OUTBOUND_TIMEOUT_MS: int(100).max(60_000),
+  // Mail goes out through this relay; without it, development writes .eml files instead.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/?#\s]+/, 'must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)')
+    .pipe(z.url())
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3),
 });
 
 type Raw = z.infer<typeof ConfigSchema>;
@@ -93,6 +100,8 @@ export interface Config {
   refreshTokenReuseGraceSeconds: number;
   /** The guarded fetcher (every outbound request): private addresses allowed only in development. */
   outbound: { allowPrivate: boolean; timeoutMs: number };
+  /** Without `smtpUrl`, mail goes to DATA_DIR/outbox outside production (see requireMail). */
+  mail: { smtpUrl?: string; from: string };
 }
 
 export class ConfigError extends Error {
@@ -243,5 +252,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     http: { headersTimeoutSeconds: raw.HEADERS_TIMEOUT_SECONDS, requestTimeoutSeconds: raw.REQUEST_TIMEOUT_SECONDS },
     refreshTokenReuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
     outbound: { allowPrivate: raw.OUTBOUND_ALLOW_PRIVATE, timeoutMs: raw.OUTBOUND_TIMEOUT_MS },
+    mail: { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
   };
+}
+
+/**
+ * Called at boot by each feature that sends mail. No feature needs mail yet, so a
+ * production server without SMTP_URL still starts; once one does, it refuses to,
+ * naming the setting, instead of dropping mail into a local outbox nobody reads.
+ */
+export function requireMail(config: Config, feature: string): void {
+  if (config.env === 'production' && !config.mail.smtpUrl) {
+    throw new ConfigError([`SMTP_URL is required in production: ${feature} sends mail`]);
+  }
 }

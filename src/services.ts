@@ -13,6 +13,7 @@ import { VaultService } from './vault/service.js';
 import { ReleaseService } from './passport/service.js';
 import { VerifierAwareClientCache, VerifierService } from './verifiers/service.js';
 import { AttestationService } from './attestations/service.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   releases: ReleaseService;
   verifiers: VerifierService;
   attestations: AttestationService;
+  /** No feature sends mail yet; those that will call requireMail(config, …) at boot. */
+  mailer: Mailer;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -59,5 +62,6 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     releases,
     verifiers,
     attestations: new AttestationService(db),
+    mailer: createMailer(config, logger),
   };
 }

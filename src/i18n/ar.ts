@@ -416,4 +416,8 @@ export const ar: { readonly [K in MessageKey]: string } = {
   'vault.sharing.revoke_label': 'إلغاء وصول {client}',
   'vault.sharing.revoking': 'جارٍ الإلغاء…',
   'vault.sharing.revoked_done': 'أُلغي وصول {client}.',
+
+  'mail.greeting': 'مرحبًا،',
+  'mail.link_fallback': 'إذا لم يعمل الزر، فانسخ هذا الرابط والصقه في متصفحك:',
+  'mail.footer': 'أُرسلت هذه الرسالة من وثيقة. إذا لم تكن تتوقعها، فيمكنك تجاهلها. لن تطلب منك وثيقة كلمة المرور أو عبارة مرور الخزنة عبر البريد الإلكتروني أبدًا.',
 };

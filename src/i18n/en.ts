@@ -417,6 +417,11 @@ export const en = {
   'vault.sharing.revoke_label': 'Revoke access for {client}',
   'vault.sharing.revoking': 'Revoking…',
   'vault.sharing.revoked_done': 'Access for {client} was revoked.',
+
+  // Mail: the frame around every message the server sends.
+  'mail.greeting': 'Hello,',
+  'mail.link_fallback': 'If the button does not work, copy this link into your browser:',
+  'mail.footer': 'This message was sent by Wathiqa. If you did not expect it, you can ignore it. Wathiqa will never ask for your password or vault passphrase by email.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
