@@ -79,14 +79,13 @@ export class ClientService {
     const deleted = await this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
       if (result.numDeletedRows === 0n) return false;
-      this.cache?.invalidate(clientId);
       await trx
         .deleteFrom('oidc_payloads')
         .where((eb) => eb(eb.fn('jsonb_extract_path_text', ['payload', eb.val('clientId')]), '=', clientId))
         .execute();
       return true;
     });
-    // Again after the commit: a reader between the first clear and the commit cached the old row.
+    // After the commit: a reader before it would otherwise cache the old row again.
     if (deleted) this.cache?.invalidate(clientId);
     return deleted;
   }

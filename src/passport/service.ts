@@ -23,7 +23,6 @@ export const JWKS_TTL_MS = 60_000;
 /** A release naming a key the cached set lacks refetches it, but not more often than this. */
 const JWKS_MISS_REFETCH_MS = 5_000;
 const JWKS_CACHE_SIZE = 1000;
-const JWKS_MAX_BYTES = 64 * 1024;
 const JWKS_UNREADABLE = "jwe: the client's jwks_uri cannot be read";
 
 type Jwks = { keys?: JWK[] };
@@ -82,7 +81,7 @@ export class ReleaseService {
   /** Public keys only, through the guarded fetcher; every failure is the same 400. */
   private async fetchJwks(clientId: string, uri: string): Promise<Jwks> {
     try {
-      const parsed = JwksDocument.safeParse(await outboundJson(uri, this.outbound, JWKS_MAX_BYTES));
+      const parsed = JwksDocument.safeParse(await outboundJson(uri, this.outbound));
       if (!parsed.success) throw new OutboundError('not a JWK Set');
       return parsed.data as Jwks;
     } catch (error) {

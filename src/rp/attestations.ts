@@ -13,7 +13,7 @@
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { base64url, compactVerify, importJWK, type JWK } from 'jose';
 import { z } from 'zod';
-import type { ElementType } from '../protocol/index.js';
+import { base64urlEncode, canonicalJson, utf8Encode, type ElementType } from '../protocol/index.js';
 import {
   AttestationExpiredError,
   AttestationMalformedError,
@@ -92,7 +92,7 @@ const kbPayload = z.looseObject({ aud: z.string(), nonce: z.string(), iat: z.num
 /** SHA-256 through WebCrypto: the hasher the @sd-jwt packages call. */
 async function hasher(data: string | ArrayBuffer, alg: string): Promise<Uint8Array> {
   if (alg.toLowerCase() !== 'sha-256') throw new AttestationMalformedError('only sha-256 disclosures are accepted');
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data);
+  const bytes = typeof data === 'string' ? utf8Encode(data) : new Uint8Array(data);
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
@@ -108,16 +108,8 @@ function verifierFor(key: CryptoKey | Uint8Array, algorithms: readonly string[])
   };
 }
 
-/** Structural equality of JSON values, key order ignored. */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => jsonEqual(v, (b as unknown[])[i]));
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
+/** Structural equality of JSON values, key order ignored: the same RFC 8785 text. */
+const jsonEqual = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
 const has = (o: Record<string, unknown>, k: string) => Object.prototype.hasOwnProperty.call(o, k) && o[k] !== undefined;
 
@@ -218,7 +210,7 @@ export async function verifyPresentation(presentation: string, ctx: VerifyPresen
   if (kb.data.iat + maxKbAge + skew < nowS) throw new KeyBindingError('stale');
   // sd_hash covers the presentation up to the KB-JWT (RFC 9901 4.3.1): the library computes it the same way but privately.
   const withoutKb = presentation.slice(0, presentation.lastIndexOf('~') + 1);
-  if (base64url.encode(await hasher(withoutKb, 'sha-256')) !== kb.data.sd_hash) throw new KeyBindingError('sd_hash');
+  if (base64urlEncode(await hasher(withoutKb, 'sha-256')) !== kb.data.sd_hash) throw new KeyBindingError('sd_hash');
 
   const released = Object.keys(ctx.releasedData).filter((k) => has(ctx.releasedData, k));
   const releasedScans = Object.keys(files).filter((k) => has(files, k));

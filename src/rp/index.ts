@@ -4,7 +4,7 @@
  * it to OIDC4IA `verified_claims`. See docs/rp-sdk.md.
  *
  * Runs wherever WebCrypto and fetch exist (Node ≥ 20, Deno, Bun, workers):
- * imports only jose, zod and the isomorphic protocol module.
+ * imports only jose, zod, @sd-jwt/sd-jwt-vc (attestations) and the isomorphic protocol module.
  */
 import type { ElementType } from '../protocol/index.js';
 import type { Release, ReleasedElementOf } from './payload.js';

@@ -69,11 +69,13 @@ export class VaultService {
   private async checkState(repo: ReturnType<typeof vaultRepository>, accountId: string, state: { record: StateRecord; text: string }) {
     const vault = (await repo.find(accountId))!;
     const [elements, files] = await Promise.all([repo.elements(accountId), repo.files(accountId)]);
+    const filesOf = new Map<string, string[]>();
+    for (const f of files) if (f.element_id) filesOf.set(f.element_id, [...(filesOf.get(f.element_id) ?? []), f.id]);
     const expected = stateRecord({
       vaultId: vault.vault_id,
       vaultVersion: Number(vault.version),
       keys: { kdf: vault.kdf, wrappedMk: vault.wrapped_mk, recoveryWrappedMk: vault.recovery_wrapped_mk },
-      elements: elements.map((e) => ({ id: e.id, version: e.version, files: files.filter((f) => f.element_id === e.id).map((f) => f.id) })),
+      elements: elements.map((e) => ({ id: e.id, version: e.version, files: filesOf.get(e.id) ?? [] })),
       holderKeys: holderKeyIdsOf(vault.holder_keys),
     });
     if (encodeStateRecord(expected) !== state.text) throw badRequest('state: the record does not describe the vault after this write');
