@@ -78,5 +78,5 @@ export function elementProblemsText(t: T, check: StateCheck): string | undefined
     .map((kind) => ({ kind, count: check.problems.filter((p) => p.kind === kind).length }))
     .filter(({ count }) => count > 0)
     .map(({ kind, count }) => t(`vault.state.${kind}`, { count }));
-  return [t('vault.state.elements'), ...parts, t('vault.state.contact')].join(' ');
+  return `${t('vault.state.elements')} ${parts.join(t('vault.state.separator'))}. ${t('vault.state.contact')}`;
 }
