@@ -1,8 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { openSealed, sealText } from '../oidc/keys.js';
 
 export type ClientMetadata = Record<string, unknown>;
+
+/**
+ * A new client id: 128 random bits, base64url. Never starting with '-', which a
+ * command line (the CLI, curl, shells) would read as an option.
+ */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 // Binds a sealed secret to its client: it cannot be copied onto another row.
 const kidFor = (clientId: string) => `client:${clientId}`;

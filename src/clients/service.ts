@@ -6,7 +6,7 @@ import { registrationUrlProblem, type OutboundPolicy } from '../http/outbound.js
 import { ClientInputSchema, type ClientInput, type ClientView } from './schema.js';
 import { formatZodError } from '../http/guard.js';
 import type { ClientCache } from '../oidc/adapter.js';
-import type { ClientRepository } from './repository.js';
+import { newClientId, type ClientRepository } from './repository.js';
 import { checkVerifierRegistration } from '../verifiers/registration.js';
 import { VerifierClientError, type VerifierMetadataLike } from '../verifiers/policy.js';
 
@@ -33,7 +33,7 @@ export class ClientService {
     const { public: isPublic, ...rest } = parsed.data;
     const metadata: Record<string, unknown> = {
       ...rest,
-      client_id: randomBytes(16).toString('base64url'),
+      client_id: newClientId(),
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',

@@ -10,6 +10,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { commitDeferredConsumes } from './deferred-consume.js';
 import { adapterFactory, TtlCache, type ClientCache } from './adapter.js';
+import { newClientId } from '../clients/repository.js';
 import type { PublicAccount } from '../accounts/repository.js';
 import type { Statements } from '../db/statements.js';
 import { ELEMENT_TYPES } from '../protocol/elements/table.js';
@@ -260,7 +261,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       pushedAuthorizationRequests: { enabled: true },
       userinfo: { enabled: true },
       registration: config.initialAccessToken
-        ? { enabled: true, initialAccessToken: config.initialAccessToken }
+        ? { enabled: true, initialAccessToken: config.initialAccessToken, idFactory: () => newClientId() }
         : { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
