@@ -11,15 +11,22 @@
  * Takes a few seconds (pure-JS Argon2id at 64 MiB). Inputs are fixed, so the
  * output only changes when the protocol does.
  */
-import { createCipheriv, createECDH, createHash, createHmac, createPublicKey, hkdfSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { createCipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { argon2id as nobleArgon2id } from '@noble/hashes/argon2.js';
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import {
+  attestationVct,
   base64urlDecode,
   base64urlEncode,
   canonicalJson,
+  checkIssuedAttestation,
+  jwsSignatureVerifier,
+  presentAttestation,
+  scanDisclosureValue,
+  sdJwtHasher,
   canonicalKdfParams,
   deriveKek,
   deriveRecoveryKey,
@@ -53,6 +60,7 @@ import {
   type ElementContent,
   type ElementType,
   type HolderKeyUse,
+  type HolderPrivateJwk,
   type KdfParams,
 } from '../src/protocol/index.js';
 
@@ -179,6 +187,8 @@ const description = {
     'The vault state record (DESIGN 5.8). keys = SHA-256(UTF-8(canonical({"kdf": the vault\'s KDF params, "recovery_wrapped_mk", "wrapped_mk"}))). record = RFC 8785 (JCS) of {"v": 1, "vault_id", "vault_version": the vault version once the write carrying the record is stored, "keys", "elements": [{"id", "version", "files": [the element\'s file ids, sorted, no duplicates]}, … sorted by id], "holder_keys": [holder key ids (RFC 7638 thumbprints of the HE and HS public JWKs), sorted; empty for a vault without holder keys]}. sk = HKDF-SHA256(ikm = mk, salt = empty, info = UTF-8("wathiqa/v1/state"), L = 32). mac = HMAC-SHA256(sk, UTF-8(record)). Here: the vault and recovery vectors above (mk, kdf[kdf_case].params, wrapped_mk, recovery_wrapped_mk), with the element and element_without_files vectors in it and the kids of the two holder_keys vectors.',
   holder_keys:
     'Holder keys (DESIGN 5.5): two P-256 key pairs, use "enc" (HE, alg "ECDH-ES+A256KW") and use "sig" (HS, alg "ES256"). private_jwk = {"crv": "P-256", "d", "kty": "EC", "x", "y"}, exactly these members, d, x and y 32 bytes big-endian each as unpadded base64url (43 characters). plaintext = UTF-8(RFC 8785 (JCS) of private_jwk), always 176 bytes. ad = "wathiqa/v1/holder-key|" + vault_id + "|" + use. sealed_private = seal(mk, plaintext, ad): 216 bytes, 288 base64url characters. kid = unpadded base64url of SHA-256(UTF-8(the JCS text of {"crv", "kty", "x", "y"})), the RFC 7638 thumbprint. public_jwk = {"alg", "crv", "kid", "kty", "use", "x", "y"}; the server stores {"use", "public_jwk", "sealed_private"} and never holds d. After opening, a client checks that the plaintext is exactly that canonical text and that its x and y are those of public_jwk. mk and vault_id are the vault vector\'s; x and y are computed from d.',
+  attestation:
+    'An SD-JWT VC attestation of the element vector (DESIGN 5.6; RFC 9901 and SD-JWT VC) and one presentation of it. issuer = the verifier: client_id (the JWT\'s iss) and its ES256 key (private_jwk only to reproduce the vector; public_jwk as GET /verifiers lists it, kid = its registered key id). holder_sig = the public_jwk of the sig key of holder_keys: cnf.jwk is exactly it, and that vector\'s private_jwk signs the KB-JWT. element = the element vector\'s type, data and files. disclosures, in issuance order: one per field of the element\'s data (value = that value) and one per scan slot (value = the link\'s sha256; for the multiple slots translation and files, the array of the links\' sha256 in their order). disclosure = base64url(UTF-8(the JSON array [salt, key, value] as JSON.stringify writes it)); salt = 16 bytes as base64url (counting patterns here, random in real use); digest = base64url(SHA-256(ASCII(disclosure))). issuer_jwt = compact JWS (ES256) of issuer_jwt_header and issuer_jwt_payload, each the base64url of exactly the JSON text recorded: the payload holds the claims in clear (iss, iat, exp, vct = "urn:wathiqa:element:" + type + ":1", cnf, verification), _sd = the digests sorted, _sd_alg = "sha-256"; no element value is in clear. sd_jwt = issuer_jwt + "~" + each disclosure + "~": all disclosures, no KB-JWT; the verifier encrypts it to the holder\'s HE key and the vault seals it in the element\'s content as attestations[].sd_jwt. expected.holder_check = the holder page\'s check at expected.holder_check.now (issuer and kid in the verifier list, signature, typ "dc+sd-jwt", vct = the element\'s type, exp, cnf.jwk = the vault\'s HS key by RFC 7638 thumbprint, every digest in _sd, every value equal to the element\'s current value) and the summary it yields. presentation = the attestation in a release to kb.aud of presentation.released (fields and scans): issuer_jwt + "~" + the disclosures of exactly the released keys the attestation covers, in issuance order, each followed by "~", then kb_jwt; unreleased keys stay hidden behind their digests. sd_hash = base64url(SHA-256(ASCII of the presentation up to and including its last "~")). kb_jwt = ES256 JWS with the HS private key of kb_jwt_header {typ: "kb+jwt", alg: "ES256"} and kb_jwt_payload {aud: the RP\'s client_id, nonce: the authorization nonce, iat, sd_hash}. expected.rp_check = what an RP verifying it concludes (after issuer signature, typ, vct, exp, digests in _sd, disclosed = released values, and the KB-JWT: signature by cnf.jwk, aud, nonce, iat, sd_hash). ES256 signatures are randomized: recompute everything else byte for byte, and verify the recorded signatures with the public keys.',
   rejected_kdf_params:
     'Parameters a client must refuse before deriving anything: below the floor (m < 65536, t < 3), above the ceilings that keep a server from exhausting the page (m > 1048576 KiB, t > 16), p outside 1..4, non-integers, another algorithm or version, a salt that is not 16 bytes, extra or missing members.',
 };
@@ -389,6 +399,171 @@ const holderEnc = holderKeyVector('enc', pattern(32, 0x50), pattern(24, 0x90));
 const holderSig = holderKeyVector('sig', pattern(32, 0x70), pattern(24, 0xb8));
 const holderKids = [holderEnc.kid, holderSig.kid];
 
+// ---- an attestation of the passport element and one presentation (DESIGN 5.6)
+// ES256 is randomized: signatures recorded in the current file are reused when
+// their signing input is unchanged and they verify, so regenerating changes
+// nothing unless the protocol does.
+const vectorsFile = resolve(process.cwd(), 'test/vectors/protocol-v1.json');
+const recordedSignatures = new Map<string, string>();
+if (existsSync(vectorsFile)) {
+  const previous = JSON.parse(readFileSync(vectorsFile, 'utf8')) as { attestation?: { issuer_jwt?: string; presentation?: { kb_jwt?: string } } };
+  for (const jws of [previous.attestation?.issuer_jwt, previous.attestation?.presentation?.kb_jwt]) {
+    if (!jws) continue;
+    const dot = jws.lastIndexOf('.');
+    recordedSignatures.set(jws.slice(0, dot), jws.slice(dot + 1));
+  }
+}
+
+/** P-256 public point of d, by Node's ECDH (independent of jose). */
+function p256Jwk(d: Uint8Array) {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(d);
+  const point = ecdh.getPublicKey();
+  return { kty: 'EC' as const, crv: 'P-256' as const, x: b64(point.subarray(1, 33)), y: b64(point.subarray(33, 65)), d: b64(d) };
+}
+
+/** ES256 with Node's crypto (JWS's r ‖ s form), reusing a recorded signature that still verifies. */
+function es256Signer(privateJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string; d: string }) {
+  const privateKey = createPrivateKey({ key: privateJwk, format: 'jwk' });
+  const publicKey = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y }, format: 'jwk' });
+  return (data: string): string => {
+    const recorded = recordedSignatures.get(data);
+    if (recorded && nodeVerify('sha256', Buffer.from(data, 'ascii'), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(recorded, 'base64url'))) {
+      return recorded;
+    }
+    return b64(nodeSign('sha256', Buffer.from(data, 'ascii'), { key: privateKey, dsaEncoding: 'ieee-p1363' }));
+  };
+}
+
+function es256Verifies(jws: string, jwk: { x: string; y: string }): boolean {
+  const dot = jws.lastIndexOf('.');
+  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+  return nodeVerify('sha256', Buffer.from(jws.slice(0, dot), 'ascii'), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(jws.slice(dot + 1), 'base64url'));
+}
+
+const jsonOfSegment = (segment: string) => Buffer.from(segment, 'base64url').toString('utf8');
+const sha256Text = (text: string) => b64(new Uint8Array(createHash('sha256').update(text, 'ascii').digest()));
+
+const issuerPrivate = p256Jwk(pattern(32, 0x08));
+const issuerKid = 'sig-2025-06';
+const issuer = {
+  client_id: 'example-verifier',
+  private_jwk: issuerPrivate,
+  public_jwk: { kty: 'EC', crv: 'P-256', x: issuerPrivate.x, y: issuerPrivate.y, kid: issuerKid, use: 'sig', alg: 'ES256' },
+};
+const attestedContent = { data: passportVector.data, files: passportVector.files } as ElementContent<'passport'>;
+const attestationClaims: Record<string, unknown> = { ...attestedContent.data };
+for (const slot of Object.keys(attestedContent.files)) attestationClaims[slot] = scanDisclosureValue(attestedContent.files as Record<string, unknown>, slot);
+const clearClaims = {
+  iss: issuer.client_id,
+  iat: 1748779200, // 2025-06-01T12:00:00Z
+  exp: 1811808000, // 2027-06-01T00:00:00Z
+  vct: attestationVct(passportVector.type),
+  cnf: { jwk: holderSig.public_jwk },
+  verification: {
+    trust_framework: 'example_kyc',
+    time: '2025-06-01T11:58:00Z',
+    evidence: [{ type: 'document', document_details: { type: 'passport' } }],
+  },
+};
+const salts = Object.keys(attestationClaims).map((_, i) => b64(pattern(16, 0x10 * (i + 1))));
+let saltIndex = 0;
+const issuedSdJwt = await new SDJwtVcInstance({
+  hasher: sdJwtHasher,
+  hashAlg: 'sha-256',
+  saltGenerator: () => salts[saltIndex++]!,
+  signer: es256Signer(issuerPrivate),
+  signAlg: 'ES256',
+}).issue({ ...clearClaims, ...attestationClaims }, { _sd: Object.keys(attestationClaims) } as never, { header: { typ: 'dc+sd-jwt', kid: issuerKid } });
+if (saltIndex !== salts.length) throw new Error('one salt per disclosure');
+
+const [issuerJwt, ...issuedRest] = issuedSdJwt.split('~');
+if (issuedRest.pop() !== '') throw new Error('an issued SD-JWT ends with "~"');
+const disclosureVectors = Object.entries(attestationClaims).map(([key, value], i) => {
+  const disclosure = b64(Buffer.from(JSON.stringify([salts[i], key, value]), 'utf8'));
+  assertEqual(`disclosure ${key}`, issuedRest[i]!, disclosure);
+  return { salt: salts[i]!, key, value, disclosure, digest: sha256Text(disclosure) };
+});
+const [issuerHeaderSegment, issuerPayloadSegment] = issuerJwt!.split('.');
+const issuerHeader = jsonOfSegment(issuerHeaderSegment!);
+const issuerPayload = jsonOfSegment(issuerPayloadSegment!);
+assertEqual('issuer header', issuerHeader, JSON.stringify({ typ: 'dc+sd-jwt', kid: issuerKid, alg: 'ES256' }));
+assertEqual(
+  'issuer payload',
+  issuerPayload,
+  JSON.stringify({ ...clearClaims, _sd: disclosureVectors.map((d) => d.digest).sort(), _sd_alg: 'sha-256' }),
+);
+if (!es256Verifies(issuerJwt!, issuerPrivate)) throw new Error('the issuer signature does not verify');
+const checkedAt = new Date(1748856600 * 1000); // 2025-06-02T09:30:00Z
+const holderCheck = await checkIssuedAttestation(issuedSdJwt, {
+  elementType: passportVector.type,
+  content: attestedContent,
+  holderSig: holderSig.public_jwk,
+  issuers: [{ client_id: issuer.client_id, jwks: { keys: [issuer.public_jwk] } }],
+  now: checkedAt,
+});
+
+const released = { fields: ['document_number', 'date_of_expiry'], scans: ['front_side'] };
+const kbInput = { aud: 'example-rp', nonce: 'n-4f7TqL2xVb9', iat: 1748860200 }; // 2025-06-02T10:30:00Z
+// presentAttestation signs with jose; the recorded KB-JWT is kept when its signing input is unchanged.
+let presentation = await presentAttestation(issuedSdJwt, released, holderSig.private_jwk as HolderPrivateJwk, kbInput);
+const withoutKb = presentation.slice(0, presentation.lastIndexOf('~') + 1);
+const kbUnsigned = presentation.slice(withoutKb.length, presentation.lastIndexOf('.'));
+const recordedKb = recordedSignatures.get(kbUnsigned);
+if (recordedKb && es256Verifies(`${kbUnsigned}.${recordedKb}`, holderSig.private_jwk)) presentation = `${withoutKb}${kbUnsigned}.${recordedKb}`;
+const kbJwt = presentation.slice(withoutKb.length);
+const presentedDisclosures = disclosureVectors.filter((d) => released.fields.includes(d.key) || released.scans.includes(d.key));
+assertEqual('presentation without KB-JWT', withoutKb, `${issuerJwt}~${presentedDisclosures.map((d) => `${d.disclosure}~`).join('')}`);
+const sdHash = sha256Text(withoutKb);
+const [kbHeaderSegment, kbPayloadSegment] = kbJwt.split('.');
+const kbHeader = jsonOfSegment(kbHeaderSegment!);
+const kbPayload = jsonOfSegment(kbPayloadSegment!);
+assertEqual('kb header', kbHeader, JSON.stringify({ typ: 'kb+jwt', alg: 'ES256' }));
+assertEqual('kb payload', kbPayload, JSON.stringify({ ...kbInput, sd_hash: sdHash }));
+if (!es256Verifies(kbJwt, holderSig.private_jwk)) throw new Error('the KB-JWT signature does not verify');
+// The @sd-jwt library's verifier accepts the presentation with the issuer's and the holder's keys.
+const libraryCheck = await new SDJwtVcInstance({
+  hasher: sdJwtHasher,
+  verifier: jwsSignatureVerifier(await importEs256(issuer.public_jwk), ['ES256']),
+  kbVerifier: jwsSignatureVerifier(await importEs256(holderSig.public_jwk), ['ES256']),
+}).verify(presentation, { keyBindingNonce: kbInput.nonce, currentDate: kbInput.iat });
+assertEqual('library verify', JSON.stringify(libraryCheck.kb?.payload), kbPayload);
+
+async function importEs256(jwk: { x: string; y: string }): Promise<CryptoKey> {
+  return crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+}
+
+const attestationVector = {
+  element: { type: passportVector.type, data: passportVector.data, files: passportVector.files },
+  issuer,
+  holder_sig: holderSig.public_jwk,
+  disclosures: disclosureVectors,
+  issuer_jwt_header: issuerHeader,
+  issuer_jwt_payload: issuerPayload,
+  issuer_jwt: issuerJwt,
+  sd_jwt: issuedSdJwt,
+  presentation: {
+    released,
+    kb: kbInput,
+    disclosures: presentedDisclosures.map((d) => d.key),
+    sd_hash: sdHash,
+    kb_jwt_header: kbHeader,
+    kb_jwt_payload: kbPayload,
+    kb_jwt: kbJwt,
+    presentation,
+  },
+  expected: {
+    holder_check: { now: Math.floor(checkedAt.getTime() / 1000), accepted: true, summary: holderCheck },
+    rp_check: {
+      valid: true,
+      issuer: issuer.client_id,
+      attested: Object.fromEntries(presentedDisclosures.map((d) => [d.key, d.value])),
+      hidden: disclosureVectors.filter((d) => !presentedDisclosures.includes(d)).map((d) => d.key),
+      holder_kid: holderSig.kid,
+    },
+  },
+};
+
 // ---- the state record (DESIGN 5.8): computed here by hand from its definition, then compared
 const stateVaultVersion = 7;
 const stateElements = [
@@ -461,9 +636,10 @@ const vectors = {
     mac: signedState.state_mac,
   },
   holder_keys: [holderEnc, holderSig],
+  attestation: attestationVector,
   rejected_kdf_params: rejectedKdf,
 };
 
-const out = resolve(process.cwd(), 'test/vectors/protocol-v1.json');
+const out = vectorsFile;
 writeFileSync(out, `${JSON.stringify(vectors, null, 2)}\n`);
 console.log(`wrote ${out} (all values cross-checked)`);

@@ -75,7 +75,7 @@ export interface SealedElement {
  * required slot (it then means {}); otherwise it is required, by type and at
  * run time (ElementDataError).
  */
-export type ElementToSeal<T extends ElementType> = ElementRef<T> & { data: ElementData<T> } & ({} extends ElementFiles<T>
+export type ElementToSeal<T extends ElementType> = ElementRef<T> & { data: ElementData<T>; attestations?: ElementContent<T>['attestations'] } & ({} extends ElementFiles<T>
     ? { files?: ElementFiles<T> }
     : { files: ElementFiles<T> });
 
@@ -110,13 +110,15 @@ export function decryptElementData<T extends ElementType>(ek: Uint8Array, ref: E
   return parseElementContent(ref.type, parsed);
 }
 
-/** Validates, then seals an element's data and file links under a fresh EK wrapped by MK. */
+/** Validates, then seals an element's data, file links and attestations under a fresh EK wrapped by MK. */
 export function sealElement<T extends ElementType>(mk: Uint8Array, element: ElementToSeal<T>): SealedElement {
   const ref = { id: element.id, type: element.type, version: element.version };
   // Check the ids and validate the content before a key is drawn.
   elementAd(ref.id, ref.type, ref.version);
   const files = (element as { files?: unknown }).files ?? {};
-  const content = parseElementContent(ref.type, { data: element.data, files });
+  // Attestations live inside the content, so the element's AEAD covers them too (DESIGN 5.6).
+  const attestations = element.attestations?.length ? { attestations: element.attestations } : {};
+  const content = parseElementContent(ref.type, { data: element.data, files, ...attestations });
   const ek = generateKey();
   try {
     const ciphertext = encryptElementData(ek, ref, content);

@@ -168,3 +168,30 @@ export {
   type StoredHolderKey,
 } from './holder-keys.js';
 export { releaseHolder, ReleaseHolderSchema, type ReleaseHolder } from './release.js';
+export {
+  ATTESTATION_ALGS,
+  ATTESTATION_TYP,
+  AttestationCheckError,
+  attestationsThatFit,
+  attestationVct,
+  checkIssuedAttestation,
+  decodeIssuedAttestation,
+  elementTypeOfVct,
+  jwsSignatureVerifier,
+  jwsSigner,
+  KB_JWT_ALG,
+  KB_JWT_TYP,
+  MAX_ATTESTATION_LENGTH,
+  MAX_ELEMENT_ATTESTATIONS,
+  presentAttestation,
+  scanDisclosureValue,
+  sdJwtHasher,
+  summarizeAttestation,
+  type AttestationCheckCode,
+  type AttestationSummary,
+  type IssuerKeys,
+  type JwsSigner,
+  type JwsVerifier,
+  type SealedAttestation,
+} from './attestation.js';
+export { MAX_VERIFIER_NAME_LENGTH, sealedAttestationSchema } from './elements/content.js';

@@ -12,6 +12,14 @@
  * a multiple slot (translation, files) an array of 1..20 links, an empty
  * optional slot is omitted (never null, never []). A file id appears at most
  * once per element. Types without slots have `"files": {}`.
+ *
+ * Attested elements (DESIGN 5.6) also hold `"attestations": [<attestation>, …]`,
+ * 1..4 of them, omitted when there are none (so content without attestations
+ * is byte for byte what it was before they existed):
+ *   attestation = { "sd_jwt": <issued SD-JWT VC, compact, all disclosures, no KB-JWT: ends with "~">,
+ *                   "verifier_name": <1..200 characters>, "checked_at": <ISO 8601 UTC, "Z"> }
+ * Only the shape is checked here; what the SD-JWT says is checked by
+ * checkIssuedAttestation (attestation.ts) before the page seals it.
  */
 import * as z from 'zod';
 import { ElementDataError } from '../errors.js';
@@ -25,6 +33,7 @@ import {
   type ElementFiles,
   type ElementType,
   type FileLink,
+  type SealedAttestation,
 } from './table.js';
 
 /**
@@ -41,6 +50,36 @@ export const fileLinkSchema: z.ZodType<FileLink> = z.strictObject({
   size: z.number().int().min(1).max(MAX_SCAN_BYTES),
   sha256: sha256Text,
 });
+
+/** Attestations per element: one per verifier is the norm; a bound keeps the element small. */
+export const MAX_ELEMENT_ATTESTATIONS = 4;
+/** Longest issued SD-JWT kept in an element (characters; the whole element is capped at 64 KiB anyway). */
+export const MAX_ATTESTATION_LENGTH = 64 * 1024;
+export const MAX_VERIFIER_NAME_LENGTH = 200;
+
+/**
+ * An issued SD-JWT VC without key binding: header.payload.signature, then at
+ * least one disclosure, each followed by "~" (RFC 9901 section 4). Unambiguous
+ * (each part ends at its separator), so matching is linear in the length.
+ */
+const ISSUED_SD_JWT_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+~(?:[A-Za-z0-9_-]+~)+$/;
+
+/** One sealed attestation (strict object). */
+export const sealedAttestationSchema: z.ZodType<SealedAttestation> = z.strictObject({
+  sd_jwt: z
+    .string()
+    .max(MAX_ATTESTATION_LENGTH)
+    .regex(ISSUED_SD_JWT_PATTERN, { message: 'must be an issued SD-JWT without key binding (ending with "~")' }),
+  verifier_name: z.string().min(1).max(MAX_VERIFIER_NAME_LENGTH),
+  checked_at: z.iso.datetime({ message: 'must be an ISO 8601 UTC time' }),
+});
+
+/** 1..4 attestations, no SD-JWT twice; the member is omitted rather than empty. */
+const attestationsSchema = z
+  .array(sealedAttestationSchema)
+  .min(1)
+  .max(MAX_ELEMENT_ATTESTATIONS)
+  .refine((list) => new Set(list.map((a) => a.sd_jwt)).size === list.length, { message: 'the same attestation appears twice' });
 
 function buildFilesSchema(type: ElementType): z.ZodType {
   const shape: Record<string, z.ZodType> = {};
@@ -70,7 +109,10 @@ function buildFilesSchema(type: ElementType): z.ZodType {
 
 const FILES_SCHEMAS = new Map<ElementType, z.ZodType>(ELEMENT_TYPES.map((type) => [type, buildFilesSchema(type)]));
 const CONTENT_SCHEMAS = new Map<ElementType, z.ZodType>(
-  ELEMENT_TYPES.map((type) => [type, z.strictObject({ data: elementSchema(type), files: FILES_SCHEMAS.get(type)! })]),
+  ELEMENT_TYPES.map((type) => [
+    type,
+    z.strictObject({ data: elementSchema(type), files: FILES_SCHEMAS.get(type)!, attestations: attestationsSchema.optional() }),
+  ]),
 );
 
 /** The zod schema of an element type's file links by slot (strict object). */
@@ -79,7 +121,7 @@ export function elementFilesSchema<T extends ElementType>(type: T): z.ZodType<El
   return FILES_SCHEMAS.get(type) as z.ZodType<ElementFiles<T>>;
 }
 
-/** The zod schema of an element's sealed content, `{ data, files }` (strict object). */
+/** The zod schema of an element's sealed content, `{ data, files, attestations? }` (strict object). */
 export function elementContentSchema<T extends ElementType>(type: T): z.ZodType<ElementContent<T>> {
   elementSpec(type);
   return CONTENT_SCHEMAS.get(type) as z.ZodType<ElementContent<T>>;
@@ -96,8 +138,8 @@ export function parseElementFiles<T extends ElementType>(type: T, files: unknown
 }
 
 /**
- * Validates an element's content `{ data, files }` and returns the normalized
- * form (what gets sealed). Issue paths start with "data" or "files".
+ * Validates an element's content `{ data, files, attestations? }` and returns the
+ * normalized form (what gets sealed). Issue paths start with "data", "files" or "attestations".
  */
 export function parseElementContent<T extends ElementType>(type: T, content: unknown): ElementContent<T> {
   const result = elementContentSchema(type).safeParse(content);

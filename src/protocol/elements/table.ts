@@ -101,8 +101,24 @@ export type ElementFiles<T extends ElementType> = Simplify<
   }
 >;
 
-/** What an element's ciphertext holds: its data and the links to its scans. */
+/**
+ * A verifier's attestation of an element, as sealed in it (DESIGN 5.6): the
+ * issued SD-JWT VC with all its disclosures and no KB-JWT (ends with "~"), the
+ * verifier's display name when the holder's page checked it, and when (ISO 8601 UTC).
+ * Sealed inside the element so that its AEAD binds the attestation to the element.
+ */
+export interface SealedAttestation {
+  sd_jwt: string;
+  verifier_name: string;
+  checked_at: string;
+}
+
+/**
+ * What an element's ciphertext holds: its data, the links to its scans and the
+ * attestations of verifiers (omitted when there are none, never []).
+ */
 export interface ElementContent<T extends ElementType = ElementType> {
   data: ElementData<T>;
   files: ElementFiles<T>;
+  attestations?: SealedAttestation[];
 }

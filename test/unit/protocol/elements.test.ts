@@ -331,12 +331,14 @@ describe('element file links', () => {
     }
   });
 
-  it('validate the content as a strict {data, files} object with paths into both', () => {
+  it('validate the content as a strict {data, files, attestations?} object with paths into each', () => {
     const content = sampleContent('passport');
     expect(elementContentSchema('passport').safeParse(content).success).toBe(true);
     expect(issuesOf(() => parseElementContent('passport', { data: content.data }))).toEqual(['files:invalid_type']);
     expect(issuesOf(() => parseElementContent('passport', { files: content.files }))).toEqual(['data:invalid_type']);
-    expect(issuesOf(() => parseElementContent('passport', { ...content, attestations: [] }))).toEqual([':unrecognized_keys']);
+    // An empty list is left out, never sent as []; anything else unknown is refused.
+    expect(issuesOf(() => parseElementContent('passport', { ...content, attestations: [] }))).toEqual(['attestations:too_small']);
+    expect(issuesOf(() => parseElementContent('passport', { ...content, extra: [] }))).toEqual([':unrecognized_keys']);
     expect(issuesOf(() => parseElementContent('passport', content.data))).toContain(':unrecognized_keys');
     expect(
       issuesOf(() => parseElementContent('passport', { data: { ...content.data, issuing_country: 'XX' }, files: { front_side: { ...link, size: 0 } } })),

@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../../src/protocol/', import.meta.url));
 // jose: WebCrypto only (browsers, Node 20+), for the holder keys.
-const ALLOWED_PACKAGES = ['@noble/ciphers/chacha.js', '@noble/hashes/hkdf.js', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js', 'canonicalize', 'hash-wasm', 'jose', 'zod'];
+const ALLOWED_PACKAGES = ['@noble/ciphers/chacha.js', '@noble/hashes/hkdf.js', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js', '@sd-jwt/sd-jwt-vc', 'canonicalize', 'hash-wasm', 'jose', 'zod'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

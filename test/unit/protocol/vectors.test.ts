@@ -5,10 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import {
+  attestationVct,
   base64urlDecode,
   base64urlEncode,
   canonicalJson,
+  checkIssuedAttestation,
+  decodeIssuedAttestation,
+  jwsSignatureVerifier,
+  jwsSigner,
+  presentAttestation,
+  scanDisclosureValue,
+  sdJwtHasher,
   canonicalKdfParams,
   checkKdfParams,
   decryptElementData,
@@ -125,7 +134,32 @@ interface Vectors {
     mac: string;
   };
   holder_keys: HolderKeyVector[];
+  attestation: AttestationVector;
   rejected_kdf_params: unknown[];
+}
+interface AttestationVector {
+  element: { type: ElementType; data: Record<string, string>; files: Record<string, FileLink | FileLink[]> };
+  issuer: { client_id: string; private_jwk: HolderPrivateJwk; public_jwk: Record<string, string> };
+  holder_sig: HolderPublicJwk;
+  disclosures: { salt: string; key: string; value: unknown; disclosure: string; digest: string }[];
+  issuer_jwt_header: string;
+  issuer_jwt_payload: string;
+  issuer_jwt: string;
+  sd_jwt: string;
+  presentation: {
+    released: { fields: string[]; scans: string[] };
+    kb: { aud: string; nonce: string; iat: number };
+    disclosures: string[];
+    sd_hash: string;
+    kb_jwt_header: string;
+    kb_jwt_payload: string;
+    kb_jwt: string;
+    presentation: string;
+  };
+  expected: {
+    holder_check: { now: number; accepted: boolean; summary: unknown };
+    rp_check: { valid: boolean; issuer: string; attested: Record<string, unknown>; hidden: string[]; holder_kid: string };
+  };
 }
 interface HolderKeyVector {
   use: HolderKeyUse;
@@ -162,7 +196,7 @@ const t = base64urlEncode;
 
 describe('protocol v1 known-answer vectors', () => {
   it('describe every step', () => {
-    for (const section of ['overview', 'kdf', 'envelope', 'vault', 'recovery', 'element', 'file', 'state', 'holder_keys', 'rejected_kdf_params']) {
+    for (const section of ['overview', 'kdf', 'envelope', 'vault', 'recovery', 'element', 'file', 'state', 'holder_keys', 'attestation', 'rejected_kdf_params']) {
       expect(V.description[section]?.length).toBeGreaterThan(40);
     }
     expect(V.description.recovery).toContain('"wathiqa/v1/mk-recovery|" + vault_id');
@@ -328,6 +362,131 @@ describe('protocol v1 known-answer vectors', () => {
     }
     // The state vector records both kids.
     expect(V.state.holder_keys).toContain(h.kid);
+  });
+
+  describe('an SD-JWT VC attestation and one presentation', () => {
+    const A = () => V.attestation;
+    const text = (segment: string) => new TextDecoder().decode(b(segment));
+    const holderSigVector = () => V.holder_keys.find((k) => k.use === 'sig')!;
+
+    it('is of the element vector, bound to the holder sig key vector', () => {
+      expect(A().element).toEqual({ type: V.element.type, data: V.element.data, files: V.element.files });
+      expect(A().holder_sig).toEqual(holderSigVector().public_jwk);
+      expect(V.description.attestation).toContain('"dc+sd-jwt"');
+      expect(V.description.attestation).toContain('sd_hash = base64url(SHA-256(ASCII of the presentation up to and including its last "~"))');
+    });
+
+    it('recomputes every disclosure and digest, one per field and per scan slot', async () => {
+      const a = A();
+      const content = { data: a.element.data, files: a.element.files };
+      expect(a.disclosures.map((d) => d.key)).toEqual([...Object.keys(a.element.data), ...Object.keys(a.element.files)]);
+      for (const d of a.disclosures) {
+        expect(t(new TextEncoder().encode(JSON.stringify([d.salt, d.key, d.value])))).toBe(d.disclosure);
+        expect(b(d.salt)).toHaveLength(16);
+        expect(t(await sdJwtHasher(d.disclosure, 'sha-256'))).toBe(d.digest);
+        const expected = d.key in content.data ? content.data[d.key] : scanDisclosureValue(content.files, d.key);
+        expect(d.value).toEqual(expected);
+      }
+      expect(a.sd_jwt).toBe(`${a.issuer_jwt}~${a.disclosures.map((d) => `${d.disclosure}~`).join('')}`);
+    });
+
+    it('recomputes the issuer JWT\'s header and payload (fixed salts), and its ES256 signature verifies', async () => {
+      const a = A();
+      const [header, payload] = a.issuer_jwt.split('.');
+      expect(text(header!)).toBe(a.issuer_jwt_header);
+      expect(text(payload!)).toBe(a.issuer_jwt_payload);
+      expect(JSON.parse(a.issuer_jwt_header)).toEqual({ typ: 'dc+sd-jwt', kid: a.issuer.public_jwk.kid, alg: 'ES256' });
+      const claims = JSON.parse(a.issuer_jwt_payload) as Record<string, unknown>;
+      expect(claims).toMatchObject({ iss: a.issuer.client_id, vct: attestationVct(a.element.type), cnf: { jwk: a.holder_sig }, _sd_alg: 'sha-256' });
+      expect(claims._sd).toEqual(a.disclosures.map((d) => d.digest).sort());
+      for (const d of a.disclosures) expect(claims).not.toHaveProperty(d.key);
+
+      // The @sd-jwt issuer with the same salts writes the same signing input, byte for byte.
+      const { _sd: _digests, _sd_alg: _alg, ...clear } = claims;
+      const values = Object.fromEntries(a.disclosures.map((d) => [d.key, d.value]));
+      let i = 0;
+      const reissued = await new SDJwtVcInstance({
+        hasher: sdJwtHasher,
+        hashAlg: 'sha-256',
+        saltGenerator: () => a.disclosures[i++]!.salt,
+        signer: jwsSigner(a.issuer.private_jwk, 'ES256'),
+        signAlg: 'ES256',
+      }).issue({ ...(clear as { vct: string }), ...values }, { _sd: Object.keys(values) } as never, { header: { typ: 'dc+sd-jwt', kid: a.issuer.public_jwk.kid } });
+      const signingInput = (jws: string) => jws.slice(0, jws.lastIndexOf('.'));
+      expect(signingInput(reissued.split('~')[0]!)).toBe(signingInput(a.issuer_jwt));
+      expect(reissued.slice(reissued.indexOf('~'))).toBe(a.sd_jwt.slice(a.sd_jwt.indexOf('~')));
+
+      await expect(compactVerify(a.issuer_jwt, await importJWK(a.issuer.public_jwk, 'ES256'), { algorithms: ['ES256'] })).resolves.toBeDefined();
+      await expect(compactVerify(a.issuer_jwt, await importJWK(a.holder_sig, 'ES256'))).rejects.toThrow();
+    });
+
+    it('passes the holder page\'s check against the element, with the recorded summary', async () => {
+      const a = A();
+      const summary = await checkIssuedAttestation(a.sd_jwt, {
+        elementType: a.element.type,
+        content: { data: a.element.data, files: a.element.files } as ElementContent<ElementType>,
+        holderSig: a.holder_sig,
+        issuers: [{ client_id: a.issuer.client_id, jwks: { keys: [a.issuer.public_jwk] } }],
+        now: new Date(a.expected.holder_check.now * 1000),
+      });
+      expect(a.expected.holder_check.accepted).toBe(true);
+      expect(summary).toEqual(a.expected.holder_check.summary);
+      expect(await decodeIssuedAttestation(a.sd_jwt)).toEqual({
+        iss: a.issuer.client_id,
+        vct: attestationVct(a.element.type),
+        elementType: a.element.type,
+        disclosed: Object.fromEntries(a.disclosures.map((d) => [d.key, d.value])),
+      });
+    });
+
+    it('presents exactly the released keys, with sd_hash and a KB-JWT that verify', async () => {
+      const a = A();
+      const p = a.presentation;
+      const released = [...p.released.fields, ...p.released.scans];
+      const presented = a.disclosures.filter((d) => released.includes(d.key));
+      expect(p.disclosures).toEqual(presented.map((d) => d.key));
+      const withoutKb = `${a.issuer_jwt}~${presented.map((d) => `${d.disclosure}~`).join('')}`;
+      expect(p.presentation).toBe(`${withoutKb}${p.kb_jwt}`);
+      expect(t(await sdJwtHasher(withoutKb, 'sha-256'))).toBe(p.sd_hash);
+      const [kbHeader, kbPayload] = p.kb_jwt.split('.');
+      expect(text(kbHeader!)).toBe(p.kb_jwt_header);
+      expect(text(kbPayload!)).toBe(p.kb_jwt_payload);
+      expect(JSON.parse(p.kb_jwt_header)).toEqual({ typ: 'kb+jwt', alg: 'ES256' });
+      expect(JSON.parse(p.kb_jwt_payload)).toEqual({ ...p.kb, sd_hash: p.sd_hash });
+      const hs = await importJWK(a.holder_sig, 'ES256');
+      await expect(compactVerify(p.kb_jwt, hs, { algorithms: ['ES256'] })).resolves.toBeDefined();
+
+      // Our presentation of the same release: the same bytes up to the KB-JWT, the same KB-JWT claims.
+      const ours = await presentAttestation(a.sd_jwt, p.released, holderSigVector().private_jwk, p.kb);
+      expect(ours.slice(0, ours.lastIndexOf('~') + 1)).toBe(withoutKb);
+      const [oursHeader, oursPayload] = ours.slice(withoutKb.length).split('.');
+      expect([text(oursHeader!), text(oursPayload!)]).toEqual([p.kb_jwt_header, p.kb_jwt_payload]);
+      await expect(compactVerify(ours.slice(withoutKb.length), hs, { algorithms: ['ES256'] })).resolves.toBeDefined();
+    });
+
+    it('is what an RP concludes: the @sd-jwt verifier accepts it, attested values disclosed, the rest hidden', async () => {
+      const a = A();
+      const p = a.presentation;
+      const verifier = (nonce: string) =>
+        new SDJwtVcInstance({
+          hasher: sdJwtHasher,
+          verifier: jwsSignatureVerifier(importedIssuer, ['ES256']),
+          kbVerifier: jwsSignatureVerifier(importedHolder, ['ES256']),
+        }).verify(p.presentation, { keyBindingNonce: nonce, currentDate: p.kb.iat });
+      const importedIssuer = (await importJWK(a.issuer.public_jwk, 'ES256')) as CryptoKey;
+      const importedHolder = (await importJWK(a.holder_sig, 'ES256')) as CryptoKey;
+      const result = await verifier(p.kb.nonce);
+      const r = a.expected.rp_check;
+      expect(r.valid).toBe(true);
+      expect(result.payload.iss).toBe(r.issuer);
+      expect(result.kb?.payload).toEqual({ ...p.kb, sd_hash: p.sd_hash });
+      expect(r.holder_kid).toBe(a.holder_sig.kid);
+      for (const [key, value] of Object.entries(r.attested)) expect((result.payload as Record<string, unknown>)[key]).toEqual(value);
+      expect(Object.keys(r.attested)).toEqual(p.disclosures);
+      expect(r.hidden).toEqual(a.disclosures.map((d) => d.key).filter((k) => !p.disclosures.includes(k)));
+      for (const key of r.hidden) expect(result.payload).not.toHaveProperty(key);
+      await expect(verifier('another nonce')).rejects.toThrow();
+    });
   });
 
   it('refuse every listed KDF parameter set', () => {
