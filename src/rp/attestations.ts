@@ -4,16 +4,23 @@
  * and KB-JWT signature checks are the OpenWallet Foundation's @sd-jwt code;
  * the crypto it calls is WebCrypto through jose, so this runs in browsers and
  * workers too. What the library leaves to the caller (trust list, `typ`,
- * `vct`, `aud`, freshness, disclosure ⊆ `_sd`, disclosed = released) is
- * checked here, each failure with its own typed error.
- *
- * Not checked (yet): the Token Status List. A payload's `status` is returned
- * as `status` so the caller can see that revocation was not checked.
+ * `vct`, `aud`, freshness, disclosure ⊆ `_sd`, disclosed = released, the
+ * status list) is checked here, each failure with its own typed error.
  */
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
-import { base64url, compactVerify, importJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { z } from 'zod';
-import { base64urlEncode, canonicalJson, utf8Encode, type ElementType } from '../protocol/index.js';
+import {
+  ATTESTATION_TYP,
+  AttestationCheckError,
+  base64urlEncode,
+  canonicalJson,
+  jwsSignatureVerifier,
+  KB_JWT_TYP,
+  MAX_ATTESTATION_LENGTH,
+  sdJwtHasher,
+  type ElementType,
+} from '../protocol/index.js';
 import {
   AttestationExpiredError,
   AttestationMalformedError,
@@ -22,47 +29,48 @@ import {
   AttestationTypeError,
   DisclosureMismatchError,
   KeyBindingError,
-  UntrustedIssuerError,
 } from './errors.js';
+import { checkAttestationStatus, type CheckedStatus, type StatusListCache } from './status.js';
+import { ATTESTATION_ALGS, issuerSigningKey, trustedIssuerFor, type TrustedIssuer } from './trust.js';
 
-export const ATTESTATION_TYP = 'dc+sd-jwt';
-export const KB_JWT_TYP = 'kb+jwt';
-/** Issuer signing algorithms a verifier may register (DESIGN 5.6). */
-export const ATTESTATION_ALGS = ['ES256', 'EdDSA'] as const;
+export { ATTESTATION_ALGS, ATTESTATION_TYP, KB_JWT_TYP, type TrustedIssuer };
 /** Holder keys are ES256 (DESIGN 5.5). */
 export const KB_ALGS = ['ES256'] as const;
-/** Large enough for an element with scans; a bound so a hostile string costs little. */
-export const MAX_PRESENTATION_LENGTH = 64 * 1024;
+/** Large enough for an element with scans (the protocol's bound on an issued SD-JWT); a hostile string costs little. */
+export const MAX_PRESENTATION_LENGTH = MAX_ATTESTATION_LENGTH;
 
 export const vctOf = (type: ElementType | string) => `urn:wathiqa:element:${type}:1`;
-
-export interface TrustedIssuer {
-  /** The verifier's client id, as in the attestation's `iss`. */
-  issuer: string;
-  /** Its signing keys (from `GET /verifiers` or configured by hand). */
-  jwks: { keys: JWK[] };
-}
 
 export interface VerifyPresentationContext {
   elementType: ElementType | string;
   /** The element's released data, as `openRelease` returned it. */
   releasedData: Record<string, unknown>;
-  /** Released scans: slot name → sha256 as in the release. */
-  releasedFileHashes?: Record<string, string>;
+  /** Released scans: slot name → sha256, or the list of sha256 values for translation/files (see releaseFileHashes). */
+  releasedFileHashes?: Record<string, string | readonly string[]>;
   /** This RP's client id: the KB-JWT's `aud`. */
   audience: string;
   /** The authorization request's nonce: the KB-JWT's `nonce`. */
   nonce: string;
-  trusted: TrustedIssuer[];
+  trusted: readonly TrustedIssuer[];
   now?: Date;
   /** Oldest KB-JWT `iat` accepted, in seconds (default 300). */
   maxKbAgeSeconds?: number;
   /** Clock skew allowed on `iat`, `nbf`, `exp` (default 60). */
   clockToleranceSeconds?: number;
+  /** Fetches status lists (default: the global fetch). */
+  fetch?: typeof globalThis.fetch;
+  /** Accept http:// status list URLs: tests and local development only. */
+  allowHttp?: boolean;
+  /** Deadline for a status list fetch (default 5000 ms). */
+  statusTimeoutMs?: number;
+  /** Lists already fetched in this release (openRelease passes one). */
+  statusLists?: StatusListCache;
 }
 
 export interface VerifiedPresentation {
   issuer: string;
+  /** The issuer key that signed it. */
+  kid: string;
   /** Released fields the issuer attested (disclosed, and equal to the released value). */
   attested: string[];
   /** Released fields with no disclosure: the holder's word only. */
@@ -70,11 +78,21 @@ export interface VerifiedPresentation {
   attestedScans: string[];
   selfAssertedScans: string[];
   /** The attestation's OIDC4IA `verification` (trust framework, time, evidence). */
-  verification: unknown;
+  verification: AttestationVerification;
   issuedAt: number | undefined;
   expiresAt: number | undefined;
-  /** The Token Status List reference, if any. NOT checked by this version. */
-  status: unknown;
+  /** The Token Status List entry, checked (status 0), or undefined when the attestation names none. */
+  status: CheckedStatus | undefined;
+  /** RFC 7638 thumbprint of `cnf.jwk`: the holder key this presentation is bound to. */
+  holderKeyThumbprint: string;
+}
+
+/** OIDC4IA `verification` as an attestation carries it. */
+export interface AttestationVerification {
+  trust_framework: string;
+  time?: string;
+  evidence?: unknown[];
+  [member: string]: unknown;
 }
 
 const issuerPayload = z.looseObject({
@@ -86,26 +104,18 @@ const issuerPayload = z.looseObject({
   _sd: z.array(z.string()),
   _sd_alg: z.literal('sha-256'),
   cnf: z.looseObject({ jwk: z.looseObject({ kty: z.string() }) }),
+  verification: z.looseObject({ trust_framework: z.string().min(1), time: z.string().optional(), evidence: z.array(z.unknown()).optional() }),
 });
 const kbPayload = z.looseObject({ aud: z.string(), nonce: z.string(), iat: z.number(), sd_hash: z.string() });
 
-/** SHA-256 through WebCrypto: the hasher the @sd-jwt packages call. */
+/** The protocol's hasher, with the one refusal it makes (not sha-256) turned into this SDK's error. */
 async function hasher(data: string | ArrayBuffer, alg: string): Promise<Uint8Array> {
-  if (alg.toLowerCase() !== 'sha-256') throw new AttestationMalformedError('only sha-256 disclosures are accepted');
-  const bytes = typeof data === 'string' ? utf8Encode(data) : new Uint8Array(data);
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-}
-
-/** A @sd-jwt Verifier over one key: jose checks the compact JWS the library hands over. */
-function verifierFor(key: CryptoKey | Uint8Array, algorithms: readonly string[]) {
-  return async (data: string, sig: string): Promise<boolean> => {
-    try {
-      await compactVerify(`${data}.${sig}`, key, { algorithms: [...algorithms] });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  try {
+    return await sdJwtHasher(data, alg);
+  } catch (error) {
+    if (error instanceof AttestationCheckError) throw new AttestationMalformedError('only sha-256 disclosures are accepted');
+    throw error;
+  }
 }
 
 /** Structural equality of JSON values, key order ignored: the same RFC 8785 text. */
@@ -139,21 +149,13 @@ export async function verifyPresentation(presentation: string, ctx: VerifyPresen
   const payload = parsed.data;
 
   // Trust first: nothing else in the token means anything before its signature is checked.
-  const trusted = ctx.trusted.find((t) => t.issuer === payload.iss);
-  if (!trusted) throw new UntrustedIssuerError();
+  const trusted = trustedIssuerFor(ctx.trusted, payload.iss, String(ctx.elementType));
   const alg = header.alg;
   if (typeof alg !== 'string' || !(ATTESTATION_ALGS as readonly string[]).includes(alg)) throw new AttestationTypeError('the attestation alg is not ES256 or EdDSA');
-  const jwk = typeof header.kid === 'string' ? trusted.jwks.keys.find((k) => k.kid === header.kid && k.use !== 'enc' && (k.alg === undefined || k.alg === alg)) : undefined;
-  if (!jwk) throw new UntrustedIssuerError('the attestation names no signing key of the trusted issuer');
-  let issuerKey: CryptoKey | Uint8Array;
-  try {
-    issuerKey = await importJWK(jwk, alg);
-  } catch {
-    throw new UntrustedIssuerError('the trusted issuer key could not be imported');
-  }
+  const issuerKey = await issuerSigningKey(trusted, header.kid, alg);
   // The library checks iat/nbf/exp too; those come below as typed errors, so give it a time it accepts.
   try {
-    await jwt.verify(verifierFor(issuerKey, [alg]), { currentDate: payload.iat ?? payload.nbf ?? nowS });
+    await jwt.verify(jwsSignatureVerifier(issuerKey, [alg]), { currentDate: payload.iat ?? payload.nbf ?? nowS });
   } catch {
     throw new AttestationSignatureError();
   }
@@ -179,7 +181,8 @@ export async function verifyPresentation(presentation: string, ctx: VerifyPresen
       if (!jsonEqual(disclosure.value, ctx.releasedData[key])) throw new DisclosureMismatchError('value', key);
       disclosed.add(key);
     } else if (has(files, key)) {
-      if (disclosure.value !== files[key]) throw new DisclosureMismatchError('value', key);
+      // A single slot discloses one sha256, a multiple slot the list of them in order (DESIGN 5.6).
+      if (!jsonEqual(disclosure.value, files[key])) throw new DisclosureMismatchError('value', key);
       disclosedScans.add(key);
     } else {
       throw new DisclosureMismatchError('not_released', key);
@@ -192,15 +195,17 @@ export async function verifyPresentation(presentation: string, ctx: VerifyPresen
   const kb = kbPayload.safeParse(kbJwt.payload);
   if (kbHeader?.typ !== KB_JWT_TYP || !(KB_ALGS as readonly string[]).includes(kbHeader.alg as string) || !kb.success) throw new KeyBindingError('header');
   let holderKey: CryptoKey | Uint8Array;
+  let holderKeyThumbprint: string;
   try {
     if ('d' in payload.cnf.jwk) throw new Error('private');
     holderKey = await importJWK(payload.cnf.jwk as JWK, kbHeader.alg as string);
+    holderKeyThumbprint = await calculateJwkThumbprint(payload.cnf.jwk as JWK, 'sha256');
   } catch {
     throw new AttestationMalformedError('cnf.jwk is not a usable public key');
   }
   try {
     // verifyKB checks the signature and the nonce; a nonce failure is told apart below.
-    await kbJwt.verifyKB({ verifier: verifierFor(holderKey, KB_ALGS), payload: jwt.payload ?? {}, nonce: kb.data.nonce });
+    await kbJwt.verifyKB({ verifier: jwsSignatureVerifier(holderKey, KB_ALGS), payload: jwt.payload ?? {}, nonce: kb.data.nonce });
   } catch {
     throw new KeyBindingError('signature');
   }
@@ -212,10 +217,21 @@ export async function verifyPresentation(presentation: string, ctx: VerifyPresen
   const withoutKb = presentation.slice(0, presentation.lastIndexOf('~') + 1);
   if (base64urlEncode(await hasher(withoutKb, 'sha-256')) !== kb.data.sd_hash) throw new KeyBindingError('sd_hash');
 
+  // Last, as it may go to the network: revocation, from the issuer's own Token Status List.
+  const status = await checkAttestationStatus(payload.status, trusted, {
+    fetch: ctx.fetch,
+    allowHttp: ctx.allowHttp,
+    timeoutMs: ctx.statusTimeoutMs,
+    nowSeconds: nowS,
+    clockToleranceSeconds: skew,
+    cache: ctx.statusLists,
+  });
+
   const released = Object.keys(ctx.releasedData).filter((k) => has(ctx.releasedData, k));
   const releasedScans = Object.keys(files).filter((k) => has(files, k));
   return {
     issuer: payload.iss,
+    kid: header.kid as string,
     attested: released.filter((k) => disclosed.has(k)),
     selfAsserted: released.filter((k) => !disclosed.has(k)),
     attestedScans: releasedScans.filter((k) => disclosedScans.has(k)),
@@ -223,6 +239,7 @@ export async function verifyPresentation(presentation: string, ctx: VerifyPresen
     verification: payload.verification,
     issuedAt: payload.iat,
     expiresAt: payload.exp,
-    status: payload.status,
+    status,
+    holderKeyThumbprint,
   };
 }

@@ -27,7 +27,10 @@ export type ReleaseErrorCode =
   | 'attestation_expired'
   | 'attestation_not_yet_valid'
   | 'attestation_disclosure_mismatch'
-  | 'attestation_key_binding_invalid';
+  | 'attestation_key_binding_invalid'
+  | 'attestation_revoked'
+  | 'attestation_status_unavailable'
+  | 'attestation_required';
 
 /** Every failure of `openRelease` and `fetchScan`. */
 export abstract class ReleaseError extends Error {
@@ -251,14 +254,16 @@ export class DisclosureMismatchError extends AttestationError {
   }
 }
 
-export type KeyBindingReason = 'missing' | 'header' | 'signature' | 'audience' | 'nonce' | 'stale' | 'future' | 'sd_hash';
+export type KeyBindingReason = 'missing' | 'header' | 'signature' | 'audience' | 'nonce' | 'stale' | 'future' | 'sd_hash' | 'holder';
 
 /**
  * The KB-JWT does not bind this presentation to this holder, RP and sign-in:
  * absent, a header other than `typ: kb+jwt` / ES256, not signed by `cnf.jwk`
  * (the presentation moved to another holder), another `aud` or `nonce`, an
- * `iat` too old or in the future, or an `sd_hash` that does not cover exactly
- * the disclosures sent (one added or removed).
+ * `iat` too old or in the future, an `sd_hash` that does not cover exactly
+ * the disclosures sent (one added or removed), or (`holder`) a `cnf.jwk` that is
+ * not the release's holder: another presentation of the same release, or the
+ * release's `holder.sig`, names another key.
  */
 export class KeyBindingError extends AttestationError {
   readonly code = 'attestation_key_binding_invalid' as const;
@@ -266,6 +271,76 @@ export class KeyBindingError extends AttestationError {
   constructor(reason: KeyBindingReason) {
     super(`the key binding JWT is invalid (${reason})`);
     this.reason = reason;
+  }
+}
+
+export type AttestationStatusState = 'revoked' | 'suspended';
+
+/**
+ * The issuer's Token Status List marks the attestation as no longer valid:
+ * `state` is `suspended` for status 2 (the issuer may lift it), `revoked` for
+ * any other non-zero status. `status` is the raw value.
+ */
+export class AttestationRevokedError extends AttestationError {
+  readonly code = 'attestation_revoked' as const;
+  readonly state: AttestationStatusState;
+  readonly status: number;
+  readonly issuer: string;
+  constructor(status: number, issuer: string) {
+    const state: AttestationStatusState = status === 2 ? 'suspended' : 'revoked';
+    super(`the attestation was ${state} by its issuer`);
+    this.state = state;
+    this.status = status;
+    this.issuer = issuer;
+  }
+}
+
+/**
+ * The attestation names a Token Status List that could not be used: the URL is
+ * not https (without `allowHttp`), the fetch failed or timed out, the answer is
+ * not 200 or larger than 16 KiB, the JWT is not `typ: statuslist+jwt`, not
+ * signed by a signing key of the attestation's (trusted) issuer, its `sub` is
+ * not the URL, it has expired, or the index is outside the list. Revocation
+ * could not be ruled out, so the attestation is not accepted.
+ */
+export class AttestationStatusError extends AttestationError {
+  readonly code = 'attestation_status_unavailable' as const;
+}
+
+/**
+ * The `requested` passport_scope asked for an attested element (`"verified":
+ * true`, or `"verifiers": [...]`) and the element that answers it has released
+ * fields or scans no accepted issuer attested. `requirement` is the index in
+ * `requested.data`; `missing` names the fields and scan slots, never values.
+ */
+export class AttestationRequiredError extends AttestationError {
+  readonly code = 'attestation_required' as const;
+  readonly requirement: number;
+  readonly missing: string[];
+  constructor(requirement: number, missing: string[]) {
+    super(`requirement ${requirement} asks for attested data; not attested by an accepted issuer: ${missing.join(', ')}`);
+    this.requirement = requirement;
+    this.missing = missing;
+  }
+}
+
+/**
+ * `deliverAttestation` failed. `code` is the server's `error` (`invalid_token`,
+ * `not_a_verifier`, `no_release`, `inbox_full`, `invalid_request`,
+ * `request_too_large`, …), or `network_error` (no answer; `status` undefined) or
+ * `invalid_response` (an answer that is not the documented JSON).
+ * `description` is the server's `error_description`. Not a ReleaseError: it is
+ * the verifier's own request that failed, not a release.
+ */
+export class AttestationDeliveryError extends Error {
+  readonly status: number | undefined;
+  readonly code: string;
+  readonly description: string | undefined;
+  constructor(code: string, status?: number, description?: string) {
+    super(`the attestation was not delivered (${code}${status === undefined ? '' : `, HTTP ${status}`})${description ? `: ${description}` : ''}`);
+    this.code = code;
+    this.status = status;
+    this.description = description;
   }
 }
 
@@ -296,6 +371,10 @@ const NAMES: [abstract new (...args: never[]) => Error, string][] = [
   [AttestationNotYetValidError, 'AttestationNotYetValidError'],
   [DisclosureMismatchError, 'DisclosureMismatchError'],
   [KeyBindingError, 'KeyBindingError'],
+  [AttestationRevokedError, 'AttestationRevokedError'],
+  [AttestationStatusError, 'AttestationStatusError'],
+  [AttestationRequiredError, 'AttestationRequiredError'],
+  [AttestationDeliveryError, 'AttestationDeliveryError'],
 ];
 for (const [type, name] of NAMES) {
   Object.defineProperty(type.prototype, 'name', { value: name, enumerable: false, configurable: true, writable: true });

@@ -6,7 +6,7 @@
  *
  * The plaintext must match the release's size, sha256 and media type.
  */
-import { concatBytes } from '../protocol/encoding.js';
+import { readLimitedBody } from './http.js';
 import {
   base64urlDecode,
   ENVELOPE_OVERHEAD,
@@ -46,26 +46,9 @@ export function scanUrl(issuer: string, fileId: string): string {
 
 /** Reads at most `limit` bytes of a body; more is an integrity failure (the file cannot be the released one). */
 async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
-  const declared = response.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) {
-    await response.body?.cancel().catch(() => {});
-    throw new ScanIntegrityError();
-  }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.length;
-    if (length > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ScanIntegrityError();
-    }
-    chunks.push(value);
-  }
-  return concatBytes(...chunks);
+  const body = await readLimitedBody(response, limit);
+  if (!body) throw new ScanIntegrityError();
+  return body;
 }
 
 function belongsTo(release: Release, file: ReleasedFile): boolean {

@@ -4,21 +4,27 @@
  * it to OIDC4IA `verified_claims`. See docs/rp-sdk.md.
  *
  * Runs wherever WebCrypto and fetch exist (Node ≥ 20, Deno, Bun, workers):
- * imports only jose, zod, @sd-jwt/sd-jwt-vc (attestations) and the isomorphic protocol module.
+ * imports only jose, zod, @sd-jwt/sd-jwt-vc and @sd-jwt/jwt-status-list (attestations) and
+ * the isomorphic protocol module.
  */
 import type { ElementType } from '../protocol/index.js';
 import type { Release, ReleasedElementOf } from './payload.js';
 
 export {
+  AttestationDeliveryError,
   AttestationError,
   AttestationExpiredError,
   AttestationMalformedError,
   AttestationNotYetValidError,
+  AttestationRequiredError,
+  AttestationRevokedError,
   AttestationSignatureError,
+  AttestationStatusError,
   AttestationTypeError,
   DisclosureMismatchError,
   KeyBindingError,
   UntrustedIssuerError,
+  type AttestationStatusState,
   type DisclosureMismatchReason,
   type KeyBindingReason,
   ReleaseAudienceMismatchError,
@@ -53,7 +59,9 @@ export {
   type ReleaseKeysInput,
 } from './keys.js';
 export {
+  MAX_ELEMENT_ATTESTATIONS,
   MAX_RELEASE_ELEMENTS,
+  releaseFileHashes,
   type Release,
   type ReleasedElement,
   type ReleasedElementOf,
@@ -70,10 +78,30 @@ export {
   MAX_PRESENTATION_LENGTH,
   vctOf,
   verifyPresentation,
-  type TrustedIssuer,
+  type AttestationVerification,
   type VerifiedPresentation,
   type VerifyPresentationContext,
 } from './attestations.js';
+export { trustedIssuersFromList, type TrustedIssuer } from './trust.js';
+export { MAX_STATUS_LIST_BYTES, STATUS_LIST_JWT_TYP, type CheckedStatus } from './status.js';
+export type { AttestationReport, ElementVerification, VerifiersOption } from './verify-elements.js';
+export {
+  ATTESTATION_JWE_ALG,
+  ATTESTATION_JWE_CTY,
+  ATTESTATION_JWE_ENC,
+  createStatusList,
+  deliverAttestation,
+  encryptAttestation,
+  issueAttestation,
+  MAX_ATTESTATION_JWE_LENGTH,
+  MAX_STATUS_LIST_JWT_LENGTH,
+  MAX_STATUS_LIST_SIZE,
+  signStatusList,
+  StatusList,
+  type DeliverAttestationInput,
+  type IssueAttestationInput,
+  type SignStatusListInput,
+} from './issue.js';
 export { checkAnswersScope } from './scope.js';
 export { fetchScan, scansOf, scanUrl, type FetchScanOptions, type Scan } from './files.js';
 export {

@@ -3,15 +3,17 @@
  * element schemas, for the released subset of each element's fields.
  *
  *   { "v": 1, "iss", "aud", "sub", "nonce", "iat", "jti", "holder"?,
- *     "elements": [ { "type", "data": { released fields }, "files": { slot: file | [file, …] }, "attestations": [] } ] }
+ *     "elements": [ { "type", "data": { released fields }, "files": { slot: file | [file, …] }, "attestations": [presentation, …] } ] }
  *   file = { "id", "key", "media_type", "size", "sha256" }
  *   holder = { "enc": HE public JWK, "sig": HS public JWK } (releases to verifiers only, DESIGN 5.5)
+ *   presentation = an SD-JWT VC presentation with a KB-JWT (DESIGN 5.6), 0 to 4 per element
  */
 import * as z from 'zod';
 import {
   base64urlDecodedLength,
   elementSpec,
   ELEMENT_TYPES,
+  MAX_ELEMENT_ATTESTATIONS,
   MAX_SCAN_BYTES,
   ReleaseHolderSchema,
   SCAN_MEDIA_TYPES,
@@ -27,6 +29,11 @@ import {
 import { fieldSchema } from '../protocol/elements/fields.js';
 import { withDateOrder } from '../protocol/elements/registry.js';
 import { ReleaseMalformedError, type ReleaseIssue } from './errors.js';
+import { MAX_PRESENTATION_LENGTH } from './attestations.js';
+import type { ElementVerification } from './verify-elements.js';
+
+/** Presentations one element may carry (the vault keeps at most 4 attestations per element). */
+export { MAX_ELEMENT_ATTESTATIONS };
 
 /** At most this many elements in one release (passport_scope allows 20 requirements). */
 export const MAX_RELEASE_ELEMENTS = 20;
@@ -55,8 +62,17 @@ export interface ReleasedElementOf<T extends ElementType> {
   /** Only the fields the holder released; each one valid for the type. */
   data: Partial<ElementData<T>>;
   files: ReleasedFiles<T>;
-  /** Verifier attestations: not part of v1 yet, always empty (a non-empty list is refused). */
-  attestations: [];
+  /**
+   * Verifier attestations as sent: SD-JWT VC presentations (0 to 4). Checked only
+   * when openRelease ran with `verifiers`; otherwise they are unverified strings
+   * that anyone could have written, and mean nothing.
+   */
+  attestations: string[];
+  /**
+   * What the presentations prove, present only when openRelease ran with
+   * `verifiers` (each presentation then verified, or the release was refused).
+   */
+  verification?: ElementVerification;
 }
 
 /** A released element; narrow it with `element.type`. */
@@ -104,7 +120,9 @@ const ElementEnvelope = z.strictObject({
   type: z.enum(ELEMENT_TYPES as [ElementType, ...ElementType[]], { message: 'unknown element type' }),
   data: z.record(z.string(), z.unknown()),
   files: z.record(z.string(), z.unknown()),
-  attestations: z.array(z.unknown()).max(0, { message: 'attestations are not supported in protocol v1 yet' }),
+  attestations: z
+    .array(z.string().min(1).max(MAX_PRESENTATION_LENGTH, { message: 'a presentation is at most 64 KiB' }))
+    .max(MAX_ELEMENT_ATTESTATIONS, { message: `at most ${MAX_ELEMENT_ATTESTATIONS} attestations per element` }),
 });
 
 const PayloadEnvelope = z.strictObject({
@@ -140,6 +158,11 @@ function buildFilesSchema(type: ElementType): z.ZodType {
 }
 
 const DATA_SCHEMAS = new Map<ElementType, z.ZodType>(ELEMENT_TYPES.map((t) => [t, buildDataSchema(t)]));
+
+/** The schema released data of `type` must fit (any subset of the fields, each valid); normalizes. */
+export function releasedDataSchema(type: ElementType): z.ZodType {
+  return DATA_SCHEMAS.get(type)!;
+}
 const FILES_SCHEMAS = new Map<ElementType, z.ZodType>(ELEMENT_TYPES.map((t) => [t, buildFilesSchema(t)]));
 
 function issuesOf(error: z.ZodError, prefix: (string | number)[]): ReleaseIssue[] {
@@ -176,6 +199,21 @@ export function releasedFiles(element: ReleasedElement): { slot: SlotName; index
 }
 
 /**
+ * The scan disclosure values of a released element (DESIGN 5.6): slot → the
+ * file's sha256, or the list of sha256 values, in order, for translation and
+ * files. Pass it as `fileHashes` to issueAttestation, and as
+ * `releasedFileHashes` to verifyPresentation.
+ */
+export function releaseFileHashes(element: ReleasedElement): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const { slot, index, file } of releasedFiles(element)) {
+    if (index === undefined) out[slot] = file.sha256;
+    else ((out[slot] ??= []) as string[]).push(file.sha256);
+  }
+  return out;
+}
+
+/**
  * Validates each element's data (a subset of its type's fields, each valid) and
  * files (the type's slots, 32-byte keys), and that no type and no file id
  * appears twice. Returns the elements with normalized data.
@@ -194,7 +232,7 @@ export function parseElements(envelope: PayloadEnvelope): ReleasedElement[] {
     const files = FILES_SCHEMAS.get(raw.type)!.safeParse(raw.files);
     if (!files.success) issues.push(...issuesOf(files.error, [...at, 'files']));
     if (!data.success || !files.success) return;
-    const element = { type: raw.type, data: data.data, files: files.data, attestations: [] } as ReleasedElement;
+    const element = { type: raw.type, data: data.data, files: files.data, attestations: [...raw.attestations] } as ReleasedElement;
     for (const { slot, index: i, file } of releasedFiles(element)) {
       if (fileIds.has(file.id)) {
         issues.push({

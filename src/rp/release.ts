@@ -4,11 +4,12 @@
  * Order of checks: JWE form and protected header → key by kid, alg fixed by the
  * key's type → decryption (jose; ECDH public keys validated) → payload form →
  * iss, aud, sub, nonce → iat window → element schemas → the requested
- * passport_scope → jti (last, so a release refused for another reason does not
- * burn its jti).
+ * passport_scope → with `verifiers`: every attestation, then the requirements
+ * that asked for attested data → jti (last, so a release refused for another
+ * reason does not burn its jti).
  */
 import { compactDecrypt, decodeProtectedHeader, type CompactJWEHeaderParameters } from 'jose';
-import { constantTimeEqual, utf8Decode, utf8Encode, type PassportScope } from '../protocol/index.js';
+import { constantTimeEqual, requiresVerification, utf8Decode, utf8Encode, type PassportScope } from '../protocol/index.js';
 import {
   ReleaseAudienceMismatchError,
   ReleaseDecryptionError,
@@ -24,6 +25,7 @@ import {
 import { keysFor, loadReleaseKeys, RELEASE_ALGS, RELEASE_CTY, RELEASE_ENC, type ReleaseKeysInput } from './keys.js';
 import { parseElements, parseEnvelope, type Release } from './payload.js';
 import { checkAnswersScope, normalizeRequested } from './scope.js';
+import { checkVerifiedRequirements, verifyElements, type VerifiersOption } from './verify-elements.js';
 
 /** A release is a few kB; scans travel separately. Anything far larger is refused before parsing. */
 export const MAX_RELEASE_JWE_LENGTH = 512 * 1024;
@@ -55,8 +57,30 @@ export interface OpenReleaseOptions {
   seenJti?: SeenJti;
   /** The passport_scope you sent (JSON text or object): the release must answer it and no more. */
   requested?: string | PassportScope | Record<string, unknown>;
+  /**
+   * Verify the attestations elements carry (DESIGN 5.6) against your trust list.
+   * Without it, `element.attestations` are returned as unverified strings and
+   * `element.verification` is absent: treat every value as self-asserted.
+   * Required when `requested` asks for `verified` or `verifiers`.
+   */
+  verifiers?: VerifiersOption;
   /** The current time (tests). */
   now?: Date;
+}
+
+function checkVerifiersOption(value: unknown): VerifiersOption | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Partial<VerifiersOption> | null;
+  if (typeof v !== 'object' || v === null || !Array.isArray(v.trusted)) throw new TypeError('openRelease: verifiers.trusted must be an array of trusted issuers');
+  for (const t of v.trusted) {
+    if (typeof t?.issuer !== 'string' || t.issuer === '' || !Array.isArray(t.jwks?.keys)) {
+      throw new TypeError('openRelease: each of verifiers.trusted needs an issuer and jwks.keys');
+    }
+  }
+  if (v.fetch !== undefined && typeof v.fetch !== 'function') throw new TypeError('openRelease: verifiers.fetch must be a function');
+  if (v.maxKbAgeSeconds !== undefined) requireSeconds(v.maxKbAgeSeconds, 'verifiers.maxKbAgeSeconds', 0);
+  if (v.statusTimeoutMs !== undefined) requireSeconds(v.statusTimeoutMs, 'verifiers.statusTimeoutMs', 0);
+  return v as VerifiersOption;
 }
 
 function requireString(value: unknown, name: string): string {
@@ -131,6 +155,12 @@ export async function openRelease(jwe: string, options: OpenReleaseOptions): Pro
   const tolerance = requireSeconds(options.clockToleranceSeconds, 'clockToleranceSeconds', 30);
   const requested = options.requested === undefined ? undefined : normalizeRequested(options.requested);
   if (options.seenJti !== undefined && typeof options.seenJti !== 'function') throw new TypeError('openRelease: seenJti must be a function');
+  const verifiers = checkVerifiersOption(options.verifiers);
+  // Asking for attested data without a trust list to check it against is a bug in the RP, not in the release.
+  const needsVerifiers = requested?.data.findIndex(requiresVerification) ?? -1;
+  if (needsVerifiers >= 0 && !verifiers) {
+    throw new TypeError(`openRelease: requested.data[${needsVerifiers}] asks for attested data; pass verifiers ({ trusted }) so the attestations are checked`);
+  }
 
   const plaintext = await decrypt(jwe, options);
 
@@ -153,6 +183,10 @@ export async function openRelease(jwe: string, options: OpenReleaseOptions): Pro
 
   const elements = parseElements(envelope);
   if (requested) checkAnswersScope(elements, requested);
+  if (verifiers) {
+    await verifyElements(elements, { clientId, nonce, now: options.now ?? new Date(now * 1000), clockToleranceSeconds: tolerance, holderSigKid: envelope.holder?.sig.kid, verifiers });
+    if (requested) checkVerifiedRequirements(elements, requested, verifiers.trusted);
+  }
 
   if (options.seenJti && (await options.seenJti(envelope.jti, envelope.iat + maxAge + tolerance))) {
     throw new ReleaseReplayedError();

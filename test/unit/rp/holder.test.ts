@@ -9,7 +9,7 @@ import {
   sealHolderKeys,
   type ReleaseHolder,
 } from '../../../src/protocol/index.js';
-import { loadReleaseKeys, openRelease, ReleaseMalformedError, type ReleaseKeyring } from '../../../src/rp/index.js';
+import { AttestationRequiredError, loadReleaseKeys, openRelease, ReleaseMalformedError, type ReleaseKeyring } from '../../../src/rp/index.js';
 import { CLIENT_ID, ISSUER, NONCE, NOW, REQUESTED, rpKeyPair, samplePayload, sealRelease, SUBJECT, type RpKeyPair } from './helpers.js';
 
 /**
@@ -87,14 +87,25 @@ describe('the holder member: openRelease', () => {
 });
 
 describe('a requested passport_scope that asks for verification', () => {
-  it('is accepted by the RP SDK (verified or verifiers on an entry)', async () => {
-    const requested = {
-      ...REQUESTED,
-      data: REQUESTED.data.map((entry, i) => (i === 1 ? { ...(entry as object), verified: true } : i === 2 ? { type: entry, verifiers: ['kyc-bank'] } : entry)),
-    };
+  const requested = {
+    ...REQUESTED,
+    data: REQUESTED.data.map((entry, i) => (i === 1 ? { ...(entry as object), verified: true } : i === 2 ? { type: entry, verifiers: ['kyc-bank'] } : entry)),
+  };
+  const options = { issuer: ISSUER, clientId: CLIENT_ID, subject: SUBJECT, nonce: NONCE, now: NOW };
+
+  it('needs a trust list: without verifiers the RP is told, before anything is decrypted (TypeError)', async () => {
     const jwe = await sealRelease(rp, samplePayload({ holder }));
-    const release = await openRelease(jwe, { keys: keyring, issuer: ISSUER, clientId: CLIENT_ID, subject: SUBJECT, nonce: NONCE, now: NOW, requested });
-    expect(release.elements).toHaveLength(4);
-    await expect(openRelease(jwe, { keys: keyring, issuer: ISSUER, clientId: CLIENT_ID, subject: SUBJECT, nonce: NONCE, now: NOW, requested: JSON.stringify(requested) })).resolves.toBeDefined();
+    for (const asked of [requested, JSON.stringify(requested)]) {
+      const error = await openRelease(jwe, { ...options, keys: keyring, requested: asked }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain('requested.data[1]');
+    }
+  });
+
+  it('with a trust list, an element without attestations does not meet it (AttestationRequiredError)', async () => {
+    const jwe = await sealRelease(rp, samplePayload({ holder }));
+    const error = await openRelease(jwe, { ...options, keys: keyring, requested, verifiers: { trusted: [] } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AttestationRequiredError);
+    expect(error).toMatchObject({ code: 'attestation_required', requirement: 1 });
   });
 });
