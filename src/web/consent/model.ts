@@ -132,7 +132,8 @@ export interface PayloadElement {
   type: ElementType;
   data: Record<string, string>;
   files: Record<string, ReleasedFileEntry | ReleasedFileEntry[]>;
-  attestations: [];
+  /** SD-JWT presentations (DESIGN 5.6), filled in by attachPresentations (attested.ts). */
+  attestations: string[];
 }
 
 export interface ReleasePayload {

@@ -9,8 +9,19 @@
  * blob: URLs of decrypted scans. Locking (idle, leaving the page) forgets them.
  * Nothing here is logged.
  */
-import { releaseHolder, requiresVerification, VaultIntegrityError, type FileLink, type PassportRequirement, type ReleaseHolder } from '../../protocol/index.js';
+import {
+  openHolderKey,
+  releaseHolder,
+  requiresVerification,
+  VaultIntegrityError,
+  type AttestationSummary,
+  type FileLink,
+  type HolderPrivateJwk,
+  type PassportRequirement,
+  type ReleaseHolder,
+} from '../../protocol/index.js';
 import { ApiError, NetworkError, VaultApi, type VaultRecord } from '../vault/api.js';
+import { AttestationSummaries, sealedOf } from '../vault/attestations.js';
 import { focusQuietly, h, replace, uid } from '../vault/dom.js';
 import { errorText } from '../vault/errors.js';
 import { displayValue, formatBytes, isLtrValue } from '../vault/groups.js';
@@ -23,9 +34,11 @@ import { mediaTypeName, openScan } from '../vault/scans.js';
 import { checkServedVault, elementProblemsText, refusalText } from '../vault/state.js';
 import { servedHolderKeys } from '../vault/holder-keys.js';
 import { BlobUrls, KeyBox, LockedError } from '../vault/session.js';
+import { verifiedList } from '../vault/ui/attestations.js';
 import { busy, messageBox, screenHeading, type MessageBox } from '../vault/ui/common.js';
 import { unlockForm } from '../vault/ui/unlock-form.js';
 import { postRelease } from './api.js';
+import { attachPresentations, liveAttestations, offeredFor, type SummaryLookup } from './attested.js';
 import type { ReleaseData } from './data.js';
 import {
   absentFields,
@@ -95,6 +108,10 @@ export class ConsentPage {
   /** Decrypted and checked scans, per file id. */
   private readonly scans = new Map<string, Promise<ScanState>>();
   private shareAlert: MessageBox = messageBox('alert');
+  /** Summaries of the attestations sealed in the opened elements, read once after unlocking. */
+  readonly summaries = new AttestationSummaries();
+  private readonly resolved = new Map<string, AttestationSummary | undefined>();
+  private readonly lookup: SummaryLookup = (sdJwt) => this.resolved.get(sdJwt);
   /** GET /verifiers, fetched only when the RP asks for verification (names and links). */
   private readonly verifierList: Promise<VerifierInfo[]>;
   private sent = false;
@@ -182,8 +199,8 @@ export class ConsentPage {
   }
 
   /**
-   * Verification is required, and the vault keeps no attestations yet (a later
-   * step): say so, and list the verifiers that attest this kind of document.
+   * Verification is required, and no document of the vault has a live
+   * attestation that fits: say so, and list the verifiers that attest this kind of document.
    */
   private verificationBlock(requirement: PassportRequirement): HTMLElement {
     const types = listOf(this.tr.locale, requirement.one_of.map((type) => this.t(`element.${type}`)), 'disjunction');
@@ -214,11 +231,23 @@ export class ConsentPage {
     return keys && keys.length ? releaseHolder(keys) : undefined;
   }
 
-  /** Why Share cannot work whatever the holder picks: required verification, or a verifier and no holder keys. */
+  /** The elements offered for requirement `index` (for a verified one: with a fitting, live attestation). */
+  private candidates(index: number): Readable[] {
+    return offeredFor(this.requirements[index]!, this.opened, this.lookup, new Date());
+  }
+
+  /** Why Share cannot work whatever the holder picks: a required verification no document has, or a verifier and no holder keys. */
   private get blockedBy(): 'verification' | 'holder_keys' | undefined {
-    if (this.requirements.some(requiresVerification)) return 'verification';
+    if (this.keys.unlocked && this.requirements.some((r, index) => requiresVerification(r) && this.candidates(index).length === 0)) return 'verification';
     if (this.data.verifier && this.keys.unlocked && !this.holderForRelease()) return 'holder_keys';
     return undefined;
+  }
+
+  /** The HS private key, opened under MK (it signs the key-binding JWTs of presentations). */
+  private holderSigningKey(): HolderPrivateJwk {
+    const stored = this.vault ? servedHolderKeys(this.vault)?.find((k) => k.use === 'sig') : undefined;
+    if (!this.vault || !stored) throw new Error('no holder keys');
+    return openHolderKey(this.keys.use(), this.vault.vault_id, stored);
   }
 
   /** The RP key's fingerprint: checked for a registered key, fetched from the RP for jwks_uri. */
@@ -335,11 +364,22 @@ export class ConsentPage {
     const opened = openRecords(mk, records.filter((r) => !check?.refusedElements.has(r.id)));
     this.opened = records.map((record) => opened.find((o) => o.record === record) ?? { record });
     this.idle.start();
-    for (const [index, requirement] of this.requirements.entries()) {
-      const first = candidatesFor(requirement, this.opened)[0];
-      if (first && !this.selected.has(index)) this.selected.set(index, first.record.id);
-    }
-    this.showReview();
+    this.showStage(h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
+    void this.readAttestations().then(() => {
+      if (!this.keys.unlocked) return;
+      for (const index of this.requirements.keys()) {
+        const first = this.candidates(index)[0];
+        if (first && !this.selected.has(index)) this.selected.set(index, first.record.id);
+      }
+      this.showReview();
+    });
+  }
+
+  /** Reads the summaries of every sealed attestation (issuer, dates, what it covers): they decide what is offered. */
+  private async readAttestations(): Promise<void> {
+    const sealed = this.opened.flatMap((o) => sealedOf(o.content));
+    const summaries = await this.summaries.all(sealed);
+    sealed.forEach((a, i) => this.resolved.set(a.sd_jwt, summaries[i]));
   }
 
   /** Forgets MK, the decrypted elements and the scans' blob URLs. */
@@ -348,6 +388,8 @@ export class ConsentPage {
     this.keys.drop();
     this.blobs.revokeAll();
     this.scans.clear();
+    this.summaries.clear();
+    this.resolved.clear();
     this.opened = [];
   }
 
@@ -359,7 +401,7 @@ export class ConsentPage {
 
   private chosen(index: number): Readable | undefined {
     const id = this.selected.get(index);
-    return candidatesFor(this.requirements[index]!, this.opened).find((c) => c.record.id === id);
+    return this.candidates(index).find((c) => c.record.id === id);
   }
 
   private get complete(): boolean {
@@ -406,18 +448,18 @@ export class ConsentPage {
   private requirementBlock(requirement: PassportRequirement, index: number): HTMLElement {
     const { t } = this;
     const text = describeRequirement(t, this.tr.locale, requirement);
-    const candidates = candidatesFor(requirement, this.opened);
+    const candidates = this.candidates(index);
     const headingId = uid('req');
     const preview = h('div', { class: 'share-preview' });
     const block = h('section', { class: 'share-req', 'aria-labelledby': headingId, 'data-requirement': index }, h('h3', { id: headingId }, text.title));
 
-    if (candidates.length === 0) {
+    if (candidates.length === 0 && candidatesFor(requirement, this.opened).length === 0) {
       block.classList.add('share-req-missing');
       block.append(
         h('p', { class: 'share-missing' }, t('passport.missing', { types: text.title })),
         h('ul', { class: 'share-add' }, ...requirement.one_of.map((type) => h('li', null, h('a', { href: this.accountLink, class: 'button button-add button-small' }, h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), t(`vault.add.${type}`))))),
       );
-    } else {
+    } else if (candidates.length) {
       if (candidates.length > 1) {
         const name = uid('pick');
         const radios = candidates.map((candidate) => {
@@ -430,14 +472,23 @@ export class ConsentPage {
             this.selected.set(index, candidate.record.id);
             this.renderPreview(preview, requirement, index);
           });
-          return h('div', { class: 'share-option' }, input, h('label', { for: id, dir: 'auto' }, label));
+          const verifiers = liveAttestations(candidate, this.lookup, new Date()).map((a) => a.sealed.verifier_name);
+          return h(
+            'div',
+            { class: 'share-option' },
+            input,
+            h('label', { for: id }, h('span', { dir: 'auto' }, label), verifiers.length ? h('span', { class: 'hint share-option-verified' }, t('passport.verified_by', { verifiers: listOf(this.tr.locale, verifiers) })) : null),
+          );
         });
         block.append(h('fieldset', { class: 'share-choice' }, h('legend', null, t('passport.choose')), ...radios));
       }
       block.append(preview);
       this.renderPreview(preview, requirement, index);
     }
-    if (requiresVerification(requirement)) block.append(this.verificationBlock(requirement));
+    if (requiresVerification(requirement) && candidates.length === 0) {
+      block.classList.add('share-req-missing');
+      block.append(this.verificationBlock(requirement));
+    }
     if (unreadableFor(requirement, this.opened).length) block.append(h('p', { class: 'hint share-unreadable' }, t('passport.unreadable')));
     return block;
   }
@@ -469,8 +520,11 @@ export class ConsentPage {
     const absent = absentFields(requirement, element).map((name) => t(`field.${name}`));
     const scans = leavingScans(requirement, element);
 
+    const live = liveAttestations(element, this.lookup, new Date());
     replace(
       container,
+      verifiedList(this, sealedOf(element.content), this.summaries),
+      live.length ? h('p', { class: 'hint share-verified-note' }, t('passport.verified_sent', { client: this.client })) : null,
       rows.length ? h('ul', { class: 'share-fields' }, ...rows) : null,
       hasOptional ? h('p', { class: 'hint' }, t('passport.optional_hint')) : null,
       absent.length ? h('p', { class: 'hint share-absent' }, t('passport.absent', { fields: listOf(this.tr.locale, absent) })) : null,
@@ -567,6 +621,9 @@ export class ConsentPage {
         const holder = this.data.verifier ? this.holderForRelease() : undefined;
         if (this.data.verifier && !holder) throw new Error('no holder keys'); // Share is disabled then; never send without them
         const built = buildRelease(context, choices, fileKeysFrom(this.keys.use()), { holder });
+        // Each released element's live attestations, presented for exactly its released fields and scans (DESIGN 5.6).
+        const binding = { aud: this.data.client_id, nonce: this.data.nonce, iat: built.payload.iat };
+        await attachPresentations(built.payload.elements, choices.map((c) => c.element), () => this.holderSigningKey(), binding, this.lookup, new Date());
         const jwe = await encryptRelease(built.payload, key);
         const next = await postRelease(this.data.uid, { csrf: this.options.csrf, jwe, file_ids: built.fileIds, element_types: built.elementTypes });
         this.sent = true;

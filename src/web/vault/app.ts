@@ -17,6 +17,10 @@ import { BlobUrls, KeyBox } from './session.js';
 import { errorText } from './errors.js';
 import { servedHolderKeys } from './holder-keys.js';
 import { openRecords, type OpenedElement } from './opened.js';
+import { AttestationSummaries } from './attestations.js';
+import type { InboxApi } from './inbox.js';
+import { InboxController } from './inbox-run.js';
+import { loadVerifiers } from './verifier-list.js';
 import { checkServedVault, elementProblemsText, refusalText, signChange } from './state.js';
 import type { ReturnTarget } from './return-to.js';
 import { messageBox } from './ui/common.js';
@@ -46,6 +50,8 @@ export interface AppOptions {
   idleMs?: number;
   /** Where "Back to <service>" leads: a consent page that sent the holder here. */
   returnTo?: ReturnTarget;
+  /** The attestation inbox; without it, delivered attestations are not taken in. */
+  inbox?: InboxApi;
 }
 
 export class VaultApp {
@@ -55,6 +61,10 @@ export class VaultApp {
   readonly returnTo: ReturnTarget | undefined;
   readonly keys = new KeyBox();
   readonly blobs = new BlobUrls();
+  /** Summaries of the attestations sealed in opened elements (forgotten with them). */
+  readonly summaries = new AttestationSummaries();
+  /** Attestations delivered by verifiers, taken in after each unlock (DESIGN 5.6). */
+  readonly inbox: InboxController | undefined;
   /** The last vault record the server sent (ciphertext and metadata only). */
   vault: VaultRecord | null = null;
   opened: OpenedElement[] = [];
@@ -82,6 +92,7 @@ export class VaultApp {
     this.root = options.root;
     this.screens = options.screens;
     this.storage = options.storage;
+    this.inbox = options.inbox ? new InboxController(this, options.inbox, () => loadVerifiers()) : undefined;
     this.view = h('div', { class: 'vault-view' });
     replace(this.root, this.banner.el, this.stateBanner.el, this.view);
     this.api.signer = { sign: (change) => this.signState(change) };
@@ -212,7 +223,16 @@ export class VaultApp {
     this.notice = notice;
     this.decryptAll();
     this.showDocuments();
-    void this.completeVault();
+    void this.completeVault().then(() => this.takeInbox());
+  }
+
+  /** Takes delivered attestations in; when some were sealed, the documents screen shows them (if it is the one shown). */
+  private async takeInbox(): Promise<void> {
+    const sealed = (await this.inbox?.run()) ?? [];
+    if (!sealed.length || !this.keys.unlocked || this.screen !== 'documents') return;
+    const text = sealed.map((s) => this.t('vault.attest.added', { verifier: s.verifier, type: this.t(`element.${s.elementType}`) })).join(' ');
+    this.notice = { kind: 'status', text };
+    this.showDocuments();
   }
 
   /**
@@ -252,13 +272,19 @@ export class VaultApp {
     this.show('documents', this.screens.documents(this));
   }
 
+  /** Re-reads the vault after a write: refreshed, checked and decrypted again; false when locked or refused. */
+  async reread(): Promise<boolean> {
+    await this.refresh();
+    if (!this.keys.unlocked || !this.acceptState()) return false;
+    this.decryptAll();
+    return true;
+  }
+
   /** Re-reads the vault after a write (or a conflict) and shows the documents with a notice. */
   async reloadDocuments(notice?: Notice): Promise<void> {
     try {
-      await this.refresh();
-      if (!this.keys.unlocked || !this.acceptState()) return;
+      if (!(await this.reread())) return;
       this.notice = notice;
-      this.decryptAll();
       this.showDocuments();
     } catch (err) {
       this.fatal(err);
@@ -278,6 +304,8 @@ export class VaultApp {
     this.idle.stop();
     this.keys.drop();
     this.blobs.revokeAll();
+    this.summaries.clear();
+    this.inbox?.forget();
     this.opened = [];
     this.state = null;
   }

@@ -32,6 +32,15 @@ export function formatBytes(locale: string, bytes: number): string {
   return new Intl.NumberFormat(locale, { style: 'unit', unit: 'byte', unitDisplay: 'long' }).format(bytes);
 }
 
+/** "a, b and c" in the locale's words. */
+export function formatList(locale: string, items: readonly string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string {
+  try {
+    return new Intl.ListFormat(locale, { style: 'long', type }).format(items);
+  } catch {
+    return items.join(', ');
+  }
+}
+
 /** An ISO date (YYYY-MM-DD) in the locale's words, read as a calendar date (no time zone shift). */
 export function formatDate(locale: string, iso: string): string {
   const date = new Date(`${iso}T00:00:00Z`);

@@ -8,6 +8,7 @@
 import { VaultApi } from './api.js';
 import { VaultApp } from './app.js';
 import { createTranslator, readMessages } from './i18n.js';
+import { InboxApi } from './inbox.js';
 import { ReleasesApi } from './releases.js';
 import { readReturnTo } from './return-to.js';
 import type { VersionStore } from './rollback.js';
@@ -46,6 +47,7 @@ function start(): void {
     email: root.dataset.email ?? '',
     screens: { setup: setupScreen, unlock: unlockScreen, documents: documentsScreen },
     storage: versionStore(),
+    inbox: new InboxApi(csrf),
     ...(returnTo ? { returnTo } : {}),
   });
   void app.start();

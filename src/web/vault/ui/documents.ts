@@ -5,6 +5,8 @@ import type { OpenedElement, VaultApp } from '../app.js';
 import { h, uid } from '../dom.js';
 import { displayValue, formatBytes, GROUPS, isLtrValue, SINGLE_TYPES } from '../groups.js';
 import { mediaTypeName, openScan, slotLinks } from '../scans.js';
+import { sealedOf } from '../attestations.js';
+import { inboxNotices, verifiedList } from './attestations.js';
 import { changePassphraseScreen } from './change.js';
 import { busy, messageBox, screenHeading } from './common.js';
 import { editorScreen } from './editor.js';
@@ -175,7 +177,7 @@ function elementCard(app: VaultApp, opened: OpenedElement): HTMLElement {
     'article',
     { class: 'element-card', 'aria-labelledby': headingId, 'data-type': record.type },
     h('h4', { id: headingId }, t(spec.labelKey)),
-    content ? [fieldList(app, opened), scanList(app, opened)] : h('p', { class: 'vault-message vault-message-alert' }, t('vault.unreadable')),
+    content ? [verifiedList(app, sealedOf(content), app.summaries), fieldList(app, opened), scanList(app, opened)] : h('p', { class: 'vault-message vault-message-alert' }, t('vault.unreadable')),
     alert.el,
     actions,
     confirmArea,
@@ -235,6 +237,7 @@ export function documentsScreen(app: VaultApp): HTMLElement {
       h('div', { class: 'vault-toolbar-actions' }, change, newCode, lock),
     ),
     app.noticeBox(),
+    inboxNotices(app, app.inbox),
     returnBanner(app),
     h('p', { class: 'hint' }, t('vault.docs.intro')),
     usage(app),

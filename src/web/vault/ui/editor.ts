@@ -9,9 +9,10 @@ import {
   elementSpec,
   GENDERS,
   parseElementData,
-  sealElement,
-  type ElementToSeal,
+  type ElementContent,
   type ElementType,
+  type SealedAttestation,
+  type SealedFile,
   type FieldSpec,
   type FileLink,
   type ScanMediaType,
@@ -20,10 +21,12 @@ import {
 } from '../../../protocol/index.js';
 import { ApiError } from '../api.js';
 import type { OpenedElement, VaultApp } from '../app.js';
-import { h, uid } from '../dom.js';
+import { contentWith, dropsOnSave, sealContent, sealedOf, type DroppedVerification } from '../attestations.js';
+import { h, replace, uid } from '../dom.js';
 import { dataFromFormValues, fieldProblems, formValuesFromData, type FormValues } from '../form-model.js';
-import { countryOptions, formatBytes, isLtrValue } from '../groups.js';
+import { countryOptions, formatBytes, formatList, isLtrValue } from '../groups.js';
 import { buildFiles, classifyScan, fileIds, mediaTypeName, missingSlots, sealScan, sizeProblem, slotLinks } from '../scans.js';
+import { verifiedList } from './attestations.js';
 import { busy, field, messageBox, screenHeading, type FieldHandle } from './common.js';
 import { scanLabels } from './documents.js';
 
@@ -210,6 +213,9 @@ export function editorScreen(app: VaultApp, type: ElementType, existing?: Opened
   };
 
   const save = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.save'));
+  /** Shown when saving would drop verifications. */
+  const dropWarning = h('div', { class: 'vault-message vault-message-alert attest-drop', role: 'alert', hidden: true });
+
   const cancel = h('button', { type: 'button', class: 'button button-secondary' }, t('vault.cancel'));
   const dropScans = () => {
     for (const list of entries.values()) list.forEach(forgetNew);
@@ -230,12 +236,50 @@ export function editorScreen(app: VaultApp, type: ElementType, existing?: Opened
     { class: 'stack', novalidate: true },
     spec.fields.length ? h('div', { class: 'form-fields' }, ...[...fields.values()].map((f) => f.wrap)) : null,
     spec.slots.length ? h('div', { class: 'form-scans' }, h('h3', null, t('vault.scans')), h('p', { class: 'hint' }, t('vault.scan.private')), ...spec.slots.map(slotBlock)) : null,
+    dropWarning,
     h('div', { class: 'actions' }, save, cancel),
   );
+
+  /** New scans sealed for this form, by entry id: sealed once, whether the save goes on or waits for a confirmation. */
+  const sealedScans = new Map<string, ReturnType<typeof sealScan>>();
+  const sealedScan = (entry: Extract<Entry, { kind: 'new' }>) => {
+    let scan = sealedScans.get(entry.id);
+    if (!scan) {
+      scan = sealScan(app.keys.use(), entry.id, entry.mediaType, entry.bytes);
+      sealedScans.set(entry.id, scan);
+    }
+    return scan;
+  };
+
+  // Saving values a verification covers drops it (DESIGN 5.6): only after a warning and a second, explicit confirmation.
+  const previous = sealedOf(existing?.content);
+  /** The exact content the holder agreed to save without the named verifications. */
+  let confirmedFor: string | undefined;
+  const keptAttestations = async (next: ElementContent<ElementType>): Promise<{ kept: SealedAttestation[]; dropped: DroppedVerification[] } | undefined> => {
+    const outcome = await dropsOnSave(previous, next);
+    const key = JSON.stringify([next.data, next.files]);
+    if (!outcome.dropped.length || confirmedFor === key) return outcome;
+    const confirm = h('button', { type: 'button', class: 'button button-danger button-small' }, t('vault.attest.drop_confirm'));
+    confirm.addEventListener('click', () => {
+      confirmedFor = key;
+      save.focus(); // the warning goes away while saving
+      form.requestSubmit(save);
+    });
+    replace(
+      dropWarning,
+      ...outcome.dropped.map((d) => h('p', null, t('vault.attest.drop_warning', { verifier: d.verifier, changes: formatList(app.tr.locale, d.keys.map((k) => keyLabel(k))) }))),
+      h('p', null, t('vault.attest.drop_question')),
+      h('div', { class: 'actions' }, confirm),
+    );
+    dropWarning.hidden = false;
+    return undefined;
+  };
+  const keyLabel = (key: string) => t(spec.fields.find((f) => f.name === key)?.labelKey ?? spec.slots.find((s) => s.name === key)?.labelKey ?? key);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     alert.clear();
+    dropWarning.hidden = true;
     const values: FormValues = {};
     for (const [name, handle] of fields) {
       values[name] = handle.control.value;
@@ -271,7 +315,8 @@ export function editorScreen(app: VaultApp, type: ElementType, existing?: Opened
     void busy(save, t('vault.saving'), async () => {
       const uploaded: string[] = [];
       try {
-        const mk = app.keys.use();
+        // New scans are sealed first: their links (with their SHA-256) are part of what an attestation is checked against.
+        const toUpload: { id: string; mediaType: ScanMediaType; sealed: SealedFile }[] = [];
         const links = new Map<SlotName, FileLink[]>();
         for (const slot of spec.slots) {
           const list: FileLink[] = [];
@@ -280,22 +325,30 @@ export function editorScreen(app: VaultApp, type: ElementType, existing?: Opened
               list.push(entry.link);
               continue;
             }
-            const { sealed, link } = sealScan(mk, entry.id, entry.mediaType, entry.bytes);
-            const result = await app.api.uploadFile({ id: entry.id, media_type: entry.mediaType, wrapped_key: sealed.wrappedKey }, sealed.ciphertext);
-            uploaded.push(entry.id);
-            if (app.vault) app.observeVersion(app.vault.vault_id, result.vault_version);
-            list.push(link);
+            const scan = sealedScan(entry);
+            toUpload.push({ id: entry.id, mediaType: entry.mediaType, sealed: scan.sealed });
+            list.push(scan.link);
           }
           links.set(slot.name, list);
         }
         const files = buildFiles(spec, links);
+        const attestations = await keptAttestations({ data: validData, files } as unknown as ElementContent<ElementType>);
+        if (!attestations) return;
+
+        for (const scan of toUpload) {
+          const result = await app.api.uploadFile({ id: scan.id, media_type: scan.mediaType, wrapped_key: scan.sealed.wrappedKey }, scan.sealed.ciphertext);
+          uploaded.push(scan.id);
+          if (app.vault) app.observeVersion(app.vault.vault_id, result.vault_version);
+        }
         const id = existing?.record.id ?? crypto.randomUUID();
         const version = existing ? existing.record.version + 1 : 1;
-        const sealed = sealElement(app.keys.use(), { id, type, version, data: validData, files } as unknown as ElementToSeal<ElementType>);
+        const content = contentWith({ data: validData, files } as unknown as ElementContent<ElementType>, attestations.kept);
+        const sealed = sealContent(app.keys.use(), { id, type, version }, content);
         const result = await app.api.putElement(id, { type, version, wrapped_key: sealed.wrappedKey, ciphertext: sealed.ciphertext, file_ids: fileIds(files) });
         if (app.vault) app.observeVersion(app.vault.vault_id, result.vault_version);
         leave();
-        await app.reloadDocuments({ kind: 'status', text: t('vault.saved', { type: t(spec.labelKey) }) });
+        const removed = attestations.dropped.map((d) => t('vault.attest.removed', { verifier: d.verifier }));
+        await app.reloadDocuments({ kind: 'status', text: [t('vault.saved', { type: t(spec.labelKey) }), ...removed].join(' ') });
       } catch (err) {
         // Scans uploaded for a save that failed are removed now (the server would after a day).
         await Promise.allSettled(uploaded.map((fileId) => app.api.deleteFile(fileId)));
@@ -314,6 +367,7 @@ export function editorScreen(app: VaultApp, type: ElementType, existing?: Opened
     { class: 'vault-screen vault-editor', 'data-type': type },
     screenHeading(t(spec.labelKey)),
     h('p', { class: 'lead' }, t(existing ? 'vault.editor.editing' : 'vault.editor.new')),
+    verifiedList(app, previous, app.summaries),
     alert.el,
     form,
   );
