@@ -2,6 +2,8 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import type { Services } from './services.js';
 import { accountRouter } from './account/routes.js';
+import { emailRouter } from './account/email-routes.js';
+import { passwordRouter } from './account/password-routes.js';
 import { adminRouter } from './admin/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/headers.js';
@@ -32,6 +34,8 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const interactions = interactionRouter(services);
   const admin = adminRouter(services, { token: config.adminToken });
   const account = accountRouter(services);
+  const email = emailRouter(services);
+  const password = passwordRouter(services);
   const vault = vaultRouter(services);
   const passport = passportRouter(services);
   const sharing = releasesRouter(services);
@@ -54,6 +58,8 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(verifiers.routes()).use(verifiers.allowedMethods());
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(account.routes()).use(account.allowedMethods());
+  app.use(email.routes()).use(email.allowedMethods());
+  app.use(password.routes()).use(password.allowedMethods());
   app.use(vault.routes()).use(vault.allowedMethods());
   app.use(passport.routes()).use(passport.allowedMethods());
   app.use(sharing.routes()).use(sharing.allowedMethods());

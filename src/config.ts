@@ -47,6 +47,9 @@ const ConfigSchema = z.object({
   SIGNIN_IP_WINDOW_SECONDS: int(1),
   SIGNUP_IP_MAX: int(1),
   SIGNUP_IP_WINDOW_SECONDS: int(1),
+  MAIL_LINKS_PER_ADDRESS: int(1),
+  MAIL_LINKS_PER_IP: int(1),
+  MAIL_LINKS_WINDOW_SECONDS: int(1),
   VAULT_MAX_ELEMENTS: int(1),
   VAULT_MAX_BYTES: int(1024 * 1024),
   CLEANUP_INTERVAL_SECONDS: int(0),
@@ -90,6 +93,10 @@ export interface Config {
     ipWindowSeconds: number;
     signupIpMax: number;
     signupIpWindowSeconds: number;
+    /** Mailed links (verification, reset): per address or account, and per client IP, per window. */
+    mailLinksPerAddress: number;
+    mailLinksPerIp: number;
+    mailLinksWindowSeconds: number;
   };
   vaultQuota: { maxElements: number; maxBytes: number };
   cleanupIntervalSeconds: number;
@@ -245,6 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ipWindowSeconds: raw.SIGNIN_IP_WINDOW_SECONDS,
       signupIpMax: raw.SIGNUP_IP_MAX,
       signupIpWindowSeconds: raw.SIGNUP_IP_WINDOW_SECONDS,
+      mailLinksPerAddress: raw.MAIL_LINKS_PER_ADDRESS,
+      mailLinksPerIp: raw.MAIL_LINKS_PER_IP,
+      mailLinksWindowSeconds: raw.MAIL_LINKS_WINDOW_SECONDS,
     },
     vaultQuota: { maxElements: raw.VAULT_MAX_ELEMENTS, maxBytes: raw.VAULT_MAX_BYTES },
     cleanupIntervalSeconds: raw.CLEANUP_INTERVAL_SECONDS,
@@ -257,9 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 }
 
 /**
- * Called at boot by each feature that sends mail. No feature needs mail yet, so a
- * production server without SMTP_URL still starts; once one does, it refuses to,
- * naming the setting, instead of dropping mail into a local outbox nobody reads.
+ * Called at boot by each feature that sends mail (email verification and password
+ * reset, so every server): in production without SMTP_URL the server refuses to
+ * start, naming the setting, instead of dropping mail into a local outbox nobody reads.
  */
 export function requireMail(config: Config, feature: string): void {
   if (config.env === 'production' && !config.mail.smtpUrl) {

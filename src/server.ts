@@ -119,6 +119,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await removeExpired(database!.db);
         await removeExpiredKeys(database!.db);
         await services.accounts.removeStaleCounters();
+        await services.mailLinks.links.removeStale();
         await services.vault.removeUnattachedFiles();
       })().catch((err) => logger.warn({ err }, 'cleanup failed'));
     }, Math.max(1, config.cleanupIntervalSeconds) * 1000);

@@ -14,6 +14,12 @@ import { ReleaseService } from './passport/service.js';
 import { VerifierAwareClientCache, VerifierService } from './verifiers/service.js';
 import { AttestationService } from './attestations/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
+import { requireMail } from './config.js';
+import { MailLinks } from './accounts/mail-links.js';
+import { EmailVerification } from './accounts/email-verification.js';
+import { PasswordReset } from './accounts/password-reset.js';
+import type { PublicAccount } from './accounts/repository.js';
+import { TtlCache } from './oidc/adapter.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -30,8 +36,10 @@ export interface Services {
   releases: ReleaseService;
   verifiers: VerifierService;
   attestations: AttestationService;
-  /** No feature sends mail yet; those that will call requireMail(config, …) at boot. */
   mailer: Mailer;
+  mailLinks: MailLinks;
+  emailVerification: EmailVerification;
+  passwordReset: PasswordReset;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -47,7 +55,14 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const verifiers = new VerifierService(db);
   // Every client write on this node clears the client cache, and with it the verifier list.
   const clientCache = new VerifierAwareClientCache(verifiers);
-  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache });
+  // Accounts as findAccount reads them, for a few seconds; cleared on this node when an address changes.
+  const accountCache = new TtlCache<PublicAccount>(10_000);
+  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache, accountCache });
+  requireMail(config, 'email verification and password reset');
+  const mailer = createMailer(config, logger);
+  const accounts = new AccountService(db, config, metrics);
+  const mailLinks = new MailLinks(db, mailer, config, logger);
+  const forget = (accountId: string) => accountCache.invalidate(accountId);
   return {
     config,
     database,
@@ -56,12 +71,15 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     views,
     csrf: new Csrf(config.cookieKeys[0]!, config.https),
     oidc,
-    accounts: new AccountService(db, config, metrics),
+    accounts,
     clients: new ClientService(db, () => oidc.provider, clientStore, clientCache, config.outbound),
     vault: new VaultService(db, config.vaultQuota),
     releases,
     verifiers,
     attestations: new AttestationService(db),
-    mailer: createMailer(config, logger),
+    mailer,
+    mailLinks,
+    emailVerification: new EmailVerification(db, accounts, mailLinks, forget, logger),
+    passwordReset: new PasswordReset(db, accounts, mailLinks, forget, logger),
   };
 }

@@ -8,7 +8,8 @@ import type { Views } from '../http/views.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
 import type { AccountService } from '../accounts/service.js';
-import { accountCsrfScope } from './api-auth.js';
+import { renderAccount } from './page.js';
+import { t } from '../i18n/index.js';
 import { sessionAccountId } from './session.js';
 
 export interface AccountRouteDeps {
@@ -27,6 +28,8 @@ const Callback = z.object({
   iss: z.string().max(2048).optional(),
 });
 const Login = z.object({ lang: z.string().max(64).optional() });
+/** Confirmations after a redirect (POST, then GET): a fixed set, never free text. */
+const Page = z.object({ lang: z.string().max(64).optional(), notice: z.enum(['resent', 'email_changed']).optional() });
 
 /**
  * The holder's own pages. Signing in here is an ordinary authorization request by
@@ -39,10 +42,12 @@ export function accountRouter({ oidc, views, csrf, accounts, config }: AccountRo
 
   router.get('/', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    const { notice } = query(ctx, Page);
     const accountId = await sessionAccountId(oidc.provider, ctx);
     const account = accountId ? await accounts.accounts.findById(accountId) : undefined;
     if (!account) return ctx.redirect('/account/login');
-    await views.render(ctx, 'account', { email: account.email, csrf: csrf.token(ctx, accountCsrfScope(account.id)) });
+    const locale = views.locale(ctx);
+    await renderAccount(ctx, { views, csrf }, account, notice ? { notice: t(locale, `account.${notice}`, { email: account.email }) } : {});
   });
 
   router.get('/login', (ctx) => {

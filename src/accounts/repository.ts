@@ -1,7 +1,8 @@
 import type { Database } from '../db/index.js';
 import type { AccountRow } from '../db/schema.js';
 
-export type PublicAccount = Pick<AccountRow, 'id' | 'email' | 'created_at'>;
+export type PublicAccount = Pick<AccountRow, 'id' | 'email' | 'created_at' | 'email_verified_at'>;
+const PUBLIC = ['id', 'email', 'created_at', 'email_verified_at'] as const;
 
 export function accountRepository(db: Database) {
   return {
@@ -9,7 +10,7 @@ export function accountRepository(db: Database) {
       return db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
     },
     findById(id: string): Promise<PublicAccount | undefined> {
-      return db.selectFrom('accounts').select(['id', 'email', 'created_at']).where('id', '=', id).executeTakeFirst();
+      return db.selectFrom('accounts').select(PUBLIC).where('id', '=', id).executeTakeFirst();
     },
     /** Inserts unless the email is taken; returns undefined when it is. */
     async create(email: string, passwordHash: string): Promise<PublicAccount | undefined> {
@@ -17,14 +18,33 @@ export function accountRepository(db: Database) {
         .insertInto('accounts')
         .values({ email, password_hash: passwordHash, updated_at: new Date() })
         .onConflict((oc) => oc.column('email').doNothing())
-        .returning(['id', 'email', 'created_at'])
+        .returning(PUBLIC)
         .executeTakeFirst();
     },
     async updateHash(id: string, passwordHash: string): Promise<void> {
       await db.updateTable('accounts').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', id).execute();
     },
+    /** A new address, not yet verified; false when another account has it. */
+    async setEmail(id: string, email: string): Promise<boolean> {
+      const result = await db
+        .updateTable('accounts')
+        .set({ email, email_verified_at: null, updated_at: new Date() })
+        .where('id', '=', id)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('accounts as other').select('other.id').where('other.email', '=', email).where('other.id', '<>', id))))
+        .executeTakeFirst()
+        .catch((error: { code?: string }) => {
+          if (error.code === '23505') return { numUpdatedRows: 0n }; // unique_violation: taken meanwhile
+          throw error;
+        });
+      return result.numUpdatedRows > 0n;
+    },
+    /** Marks the address verified, if it is still the account's address. */
+    async markVerified(id: string, email: string): Promise<boolean> {
+      const result = await db.updateTable('accounts').set({ email_verified_at: new Date() }).where('id', '=', id).where('email', '=', email).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
     list(limit: number, offset: number): Promise<PublicAccount[]> {
-      return db.selectFrom('accounts').select(['id', 'email', 'created_at']).orderBy('created_at').limit(limit).offset(offset).execute();
+      return db.selectFrom('accounts').select(PUBLIC).orderBy('created_at').limit(limit).offset(offset).execute();
     },
     async delete(id: string): Promise<boolean> {
       const result = await db.deleteFrom('accounts').where('id', '=', id).executeTakeFirst();

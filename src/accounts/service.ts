@@ -20,7 +20,11 @@ export type AccountErrorCode =
   | 'email_taken'
   | 'invalid_credentials'
   | 'account_locked'
-  | 'ip_limited';
+  | 'ip_limited'
+  | 'mail_limited'
+  | 'password_mismatch'
+  | 'email_unchanged'
+  | 'already_verified';
 
 /** A sign-up or sign-in refusal; `code` doubles as the i18n key of the message. */
 export class AccountError extends Error {
@@ -37,7 +41,7 @@ export class AccountService {
   readonly accounts;
   private readonly hasher;
   private readonly throttle;
-  private readonly limits: { account: Limit; ip: Limit; signupIp: Limit };
+  private readonly limits: { account: Limit; ip: Limit; signupIp: Limit; mail: Limit };
 
   constructor(
     private readonly db: Database,
@@ -52,6 +56,8 @@ export class AccountService {
       account: { max: t.accountMaxFailures, windowSeconds: t.accountWindowSeconds, lockSeconds: t.accountLockSeconds },
       ip: { max: t.ipMaxFailures, windowSeconds: t.ipWindowSeconds },
       signupIp: { max: t.signupIpMax, windowSeconds: t.signupIpWindowSeconds },
+      // Counted by MailLinks; listed here so stale counters of every kind are swept together.
+      mail: { max: t.mailLinksPerAddress, windowSeconds: t.mailLinksWindowSeconds },
     };
   }
 
@@ -130,7 +136,25 @@ export class AccountService {
     // Failures on the account start again from zero; the IP only gets this attempt back.
     await this.throttle.settle({ clear: [accountKey], forgive: [ipKey] });
     if (this.hasher.needsRehash(row.password_hash)) await this.accounts.updateHash(row.id, await this.hasher.hash(password));
-    return { id: row.id, email: row.email, created_at: row.created_at };
+    return { id: row.id, email: row.email, created_at: row.created_at, email_verified_at: row.email_verified_at };
+  }
+
+  /** A new password under the same policy as sign-up, hashed (password reset). */
+  async newPasswordHash(password: string, confirm: string): Promise<string> {
+    const problem = checkPassword(password);
+    if (problem) throw new AccountError(problem);
+    if (password !== confirm) throw new AccountError('password_mismatch');
+    return this.hasher.hash(password);
+  }
+
+  /** The email as sign-up stores it, or invalid_email. */
+  normalizeEmail(email: string): string {
+    return this.parseEmail(email);
+  }
+
+  /** Forgets the sign-in failures of an address (its owner just proved it by mail). */
+  clearSignInFailures(email: string): Promise<void> {
+    return this.throttle.clear(`signin:account:${email}`);
   }
 
   /** Deletes the account and everything the provider keeps for it (sessions, grants, tokens). */
@@ -147,6 +171,6 @@ export class AccountService {
   /** Clears stale rate-limit counters. */
   removeStaleCounters(): Promise<void> {
     const t = this.limits;
-    return this.throttle.removeStale(Math.max(t.account.windowSeconds + (t.account.lockSeconds ?? 0), t.ip.windowSeconds, t.signupIp.windowSeconds));
+    return this.throttle.removeStale(Math.max(t.account.windowSeconds + (t.account.lockSeconds ?? 0), t.ip.windowSeconds, t.signupIp.windowSeconds, t.mail.windowSeconds));
   }
 }

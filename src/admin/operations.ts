@@ -29,6 +29,10 @@ const ACCOUNT_ERRORS: Record<AccountErrorCode, string> = {
   invalid_credentials: 'invalid email or password',
   account_locked: 'the account is temporarily locked',
   ip_limited: 'too many attempts from this address',
+  mail_limited: 'too many messages to this address',
+  password_mismatch: 'password: the two passwords differ',
+  email_unchanged: 'email: that is already the address',
+  already_verified: 'email: already verified',
 };
 
 export function accountHttpError(error: AccountError): HttpError {

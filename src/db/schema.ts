@@ -31,6 +31,20 @@ export interface AccountTable {
   password_hash: string;
   created_at: CreatedAt;
   updated_at: Date;
+  /** When the current address was proven by a mailed link; null until then and after a change. */
+  email_verified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface AccountLinkTable {
+  /** SHA-256 of the mailed token (base64url); the token itself is never stored. */
+  digest: string;
+  account_id: string;
+  purpose: 'verify_email' | 'reset_password';
+  /** The address the link was sent to. */
+  email: string;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: CreatedAt;
 }
 
 export interface ThrottleTable {
@@ -122,6 +136,7 @@ export interface DB {
   vault_files: VaultFileTable;
   releases: ReleaseTable;
   attestation_inbox: AttestationInboxTable;
+  account_links: AccountLinkTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

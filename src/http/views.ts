@@ -24,8 +24,21 @@ import { PUBLIC_DIR, VIEWS_DIR } from '../paths.js';
 
 export type { Locale } from '../i18n/index.js';
 
-export type TemplateName = 'login' | 'signup' | 'consent' | 'consent-passport' | 'error' | 'not-found' | 'logout' | 'logged-out' | 'home' | 'account';
-const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account'];
+export type TemplateName =
+  | 'login'
+  | 'signup'
+  | 'consent'
+  | 'consent-passport'
+  | 'error'
+  | 'not-found'
+  | 'logout'
+  | 'logged-out'
+  | 'home'
+  | 'account'
+  | 'password-forgot'
+  | 'password-reset'
+  | 'email-verify';
+const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account', 'password-forgot', 'password-reset', 'email-verify'];
 
 export interface RenderOptions {
   status?: number;

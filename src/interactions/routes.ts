@@ -6,6 +6,7 @@ import { errors as oidcErrors } from 'oidc-provider';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { z } from 'zod';
 import { AccountError, type AccountService } from '../accounts/service.js';
+import type { EmailVerification } from '../accounts/email-verification.js';
 import type { Csrf } from '../http/csrf.js';
 import { HttpError, badRequest } from '../http/errors.js';
 import { allowConnectTo } from '../http/headers.js';
@@ -24,6 +25,7 @@ export interface InteractionDeps {
   views: Views;
   csrf: Csrf;
   releases: ReleaseService;
+  emailVerification: EmailVerification;
   config: { issuer: string };
 }
 
@@ -66,7 +68,9 @@ const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, i
  * The pages behind oidc-provider's interaction URL: sign in, sign up, consent.
  * Each handler: load the interaction, check the CSRF token, do one thing, finish.
  */
-export function interactionRouter({ oidc, accounts, views, csrf, releases, config }: InteractionDeps): Router {
+const uiLocalesOf = (details: Details) => (typeof details.params.ui_locales === 'string' ? details.params.ui_locales : undefined);
+
+export function interactionRouter({ oidc, accounts, views, csrf, releases, emailVerification, config }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '400kb' });
@@ -196,6 +200,8 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, confi
     if (input.password !== input.password_confirm) return retry('password_mismatch');
     try {
       const account = await accounts.signUp(input.email, input.password, ctx.ip);
+      // In the background: the relay's time is not the person's (afterSignUp logs a failure; /account offers a resend).
+      void emailVerification.afterSignUp(account, views.locale(ctx, uiLocalesOf(details)), ctx.ip);
       await finish(ctx, provider, { login: { accountId: account.id } });
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;

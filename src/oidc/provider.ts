@@ -32,6 +32,8 @@ export interface ProviderDeps {
   releases: ReleaseService;
   statements: Statements;
   clientCache: ClientCache;
+  /** Accounts read by findAccount, kept briefly; cleared here when an address or its verification changes. */
+  accountCache: TtlCache<PublicAccount>;
 }
 
 export const SCOPES = ['openid', 'email', 'offline_access', 'passport'] as const;
@@ -113,10 +115,8 @@ function interactionPolicyWithPassport() {
 }
 
 export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
-  const { config, db, views, logger, metrics, releases, statements, clientCache } = deps;
+  const { config, db, views, logger, metrics, releases, statements, clientCache, accountCache } = deps;
   const accounts = accountRepository(db);
-  // Accounts never change their email, and deleting one deletes its tokens first.
-  const accountCache = new TtlCache<PublicAccount>(10_000);
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/' };
 
   const configuration: Configuration = {
@@ -132,8 +132,8 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       return {
         accountId: account.id,
         async claims(_use, scope) {
-          // Email ownership is not verified yet, and we say so.
-          const claims: Record<string, unknown> = { sub: account.id, email: account.email, email_verified: false };
+          // Verified only while the address a mailed link proved is still the account's.
+          const claims: Record<string, unknown> = { sub: account.id, email: account.email, email_verified: account.email_verified_at !== null };
           if (scope.split(' ').includes('passport')) {
             const jwe = await releases.claimFor((token as { grantId?: string } | undefined)?.grantId);
             if (jwe) claims.passport = jwe;

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApp } from '../../src/app.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -39,6 +42,8 @@ export async function startTestServer(engine: Engine, overrides: Record<string, 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://localhost:${port}`;
+  // Its own data directory: mail without SMTP_URL lands in DATA_DIR/outbox, never in the checkout.
+  const dataDir = mkdtempSync(join(tmpdir(), 'wathiqa-test-'));
   const config = loadConfig(
     {},
     {
@@ -49,6 +54,7 @@ export async function startTestServer(engine: Engine, overrides: Record<string, 
       ARGON2_MEMORY_KIB: 8192,
       ARGON2_TIME_COST: 1,
       CLEANUP_INTERVAL_SECONDS: 0,
+      DATA_DIR: dataDir,
       ...testSecrets(),
       ...overrides,
     },
@@ -69,6 +75,7 @@ export async function startTestServer(engine: Engine, overrides: Record<string, 
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,18 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { simpleParser, type AddressObject } from 'mailparser';
 import { ConfigError, loadConfig, requireMail, type Config } from '../../src/config.js';
 import { createMailer, MailUnavailableError, OutboxMailer, SmtpMailer, type Mailer } from '../../src/mail/mailer.js';
 import { genericMail } from '../../src/mail/templates.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { engines } from '../helpers/db.js';
 import { startTestServer } from '../helpers/server.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp.js';
 
 /**
  * Mail (issue 10, point 1): a real SMTP server in this process receives what the
@@ -59,28 +58,14 @@ function arabic() {
 const firstAddress = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a[0] : a)?.value[0];
 
 describe('SMTP mailer against a real SMTP server', () => {
-  let server: SMTPServer;
-  let port: number;
-  const received: { envelopeTo: string[]; mail: ParsedMail }[] = [];
+  let smtp: SmtpReceiver;
+  let received: SmtpReceiver['received'];
   let mailer: SmtpMailer;
 
   beforeAll(async () => {
-    server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        simpleParser(stream)
-          .then((mail) => {
-            received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail });
-            callback();
-          })
-          .catch(callback);
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.server.address() as AddressInfo).port;
-    const cfg = config({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Wathiqa Test <mail@wathiqa.test>' });
+    smtp = await startSmtpReceiver();
+    received = smtp.received;
+    const cfg = config({ SMTP_URL: smtp.url, MAIL_FROM: 'Wathiqa Test <mail@wathiqa.test>' });
     const mailerOf = createMailer(cfg, memoryLogger().logger);
     expect(mailerOf).toBeInstanceOf(SmtpMailer);
     mailer = mailerOf as SmtpMailer;
@@ -92,13 +77,13 @@ describe('SMTP mailer against a real SMTP server', () => {
 
   afterAll(async () => {
     mailer.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await smtp.close();
   });
 
   it('sends an English message: from, to, subject, text and HTML, with interpolated values escaped in HTML', async () => {
     await mailer.send({ to: 'amal@example.test', ...english() });
     expect(received).toHaveLength(1);
-    const { envelopeTo, mail } = received[0]!;
+    const { to: envelopeTo, mail } = received[0]!;
     expect(envelopeTo).toEqual(['amal@example.test']);
     expect(firstAddress(mail.from)).toEqual({ address: 'mail@wathiqa.test', name: 'Wathiqa Test' });
     expect(firstAddress(mail.to)?.address).toBe('amal@example.test');

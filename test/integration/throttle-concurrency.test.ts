@@ -15,6 +15,9 @@ const throttle: Config['throttle'] = {
   ipWindowSeconds: 900,
   signupIpMax: 5,
   signupIpWindowSeconds: 3600,
+  mailLinksPerAddress: 3,
+  mailLinksPerIp: 1000,
+  mailLinksWindowSeconds: 3600,
 };
 
 /** The outcome of each call: 'ok' or the AccountError code. */

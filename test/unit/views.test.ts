@@ -382,6 +382,9 @@ describe('every template in both languages', () => {
     home: { issuer: 'http://localhost' },
     account: { email: 'e@x', csrf: 'c' },
     'consent-passport': { uid: 'u', csrf: 'c', email: 'e@x', client: { name: 'A' }, scopes: [], release: {} },
+    'password-forgot': { csrf: 'c' },
+    'password-reset': { csrf: 'c', token: 't' },
+    'email-verify': { email: 'e@x' },
   };
   for (const [template, data] of Object.entries(samples) as [TemplateName, Record<string, unknown>][]) {
     for (const lang of ['en', 'ar']) {
