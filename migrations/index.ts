@@ -8,6 +8,7 @@ import * as m0006 from './0006_vault_state.js';
 import * as m0007 from './0007_holder_keys.js';
 import * as m0008 from './0008_attestation_inbox.js';
 import * as m0009 from './0009_account_links.js';
+import * as m0010 from './0010_second_factor.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_holder_keys': m0007,
   '0008_attestation_inbox': m0008,
   '0009_account_links': m0009,
+  '0010_second_factor': m0010,
 };

@@ -4,6 +4,7 @@ import type { Services } from './services.js';
 import { accountRouter } from './account/routes.js';
 import { emailRouter } from './account/email-routes.js';
 import { passwordRouter } from './account/password-routes.js';
+import { totpRouter } from './account/totp-routes.js';
 import { adminRouter } from './admin/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/headers.js';
@@ -36,6 +37,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const account = accountRouter(services);
   const email = emailRouter(services);
   const password = passwordRouter(services);
+  const factors = totpRouter(services);
   const vault = vaultRouter(services);
   const passport = passportRouter(services);
   const sharing = releasesRouter(services);
@@ -60,6 +62,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(account.routes()).use(account.allowedMethods());
   app.use(email.routes()).use(email.allowedMethods());
   app.use(password.routes()).use(password.allowedMethods());
+  app.use(factors.routes()).use(factors.allowedMethods());
   app.use(vault.routes()).use(vault.allowedMethods());
   app.use(passport.routes()).use(passport.allowedMethods());
   app.use(sharing.routes()).use(sharing.allowedMethods());

@@ -18,6 +18,7 @@ import { requireMail } from './config.js';
 import { MailLinks } from './accounts/mail-links.js';
 import { EmailVerification } from './accounts/email-verification.js';
 import { PasswordReset } from './accounts/password-reset.js';
+import { TotpService } from './accounts/totp.js';
 import type { PublicAccount } from './accounts/repository.js';
 import { TtlCache } from './oidc/adapter.js';
 
@@ -40,6 +41,7 @@ export interface Services {
   mailLinks: MailLinks;
   emailVerification: EmailVerification;
   passwordReset: PasswordReset;
+  totp: TotpService;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -81,5 +83,10 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     mailLinks,
     emailVerification: new EmailVerification(db, accounts, mailLinks, forget, logger),
     passwordReset: new PasswordReset(db, accounts, mailLinks, forget, logger),
+    // Codes are limited like passwords: the same numbers, their own counters.
+    totp: new TotpService(db, accounts, config.operatorKey, {
+      account: { max: config.throttle.accountMaxFailures, windowSeconds: config.throttle.accountWindowSeconds, lockSeconds: config.throttle.accountLockSeconds },
+      ip: { max: config.throttle.ipMaxFailures, windowSeconds: config.throttle.ipWindowSeconds },
+    }),
   };
 }

@@ -3,16 +3,15 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { EmailVerification } from '../accounts/email-verification.js';
+import type { TotpService } from '../accounts/totp.js';
 import { LinkError } from '../accounts/links.js';
 import { AccountError, type AccountService } from '../accounts/service.js';
 import type { Csrf } from '../http/csrf.js';
-import { badRequest } from '../http/errors.js';
 import { query } from '../http/guard.js';
 import type { Views } from '../http/views.js';
 import type { OidcHolder } from '../oidc/holder.js';
-import { accountCsrfScope } from './api-auth.js';
+import { accountForm } from './forms.js';
 import { renderAccount } from './page.js';
-import { sessionAccountId } from './session.js';
 
 export interface EmailRouteDeps {
   oidc: OidcHolder;
@@ -20,6 +19,7 @@ export interface EmailRouteDeps {
   csrf: Csrf;
   accounts: AccountService;
   emailVerification: EmailVerification;
+  totp: TotpService;
 }
 
 const Token = z.object({ token: z.string().max(128).optional(), lang: z.string().max(64).optional() });
@@ -32,20 +32,11 @@ const STATUS: Record<string, number> = { ip_limited: 429, mail_limited: 429, acc
  * single use, and a mail scanner that follows it first only proves delivery), and,
  * with the session and the page's CSRF token, "send again" and "change address".
  */
-export function emailRouter({ oidc, views, csrf, accounts, emailVerification }: EmailRouteDeps): Router {
+export function emailRouter({ oidc, views, csrf, accounts, emailVerification, totp }: EmailRouteDeps): Router {
   const router = new Router({ prefix: '/account/email' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
-  /** The signed-in account and its form, CSRF checked; otherwise to the sign-in. */
-  async function signedIn<S extends z.ZodType>(ctx: Context, schema: S) {
-    const accountId = await sessionAccountId(oidc.provider, ctx);
-    const account = accountId ? await accounts.accounts.findById(accountId) : undefined;
-    if (!account) return undefined;
-    const parsed = schema.safeParse((ctx.request as { body?: unknown }).body);
-    if (!parsed.success) throw badRequest('the form is incomplete');
-    csrf.verify(ctx, accountCsrfScope(account.id), (parsed.data as { csrf: string }).csrf);
-    return { account, input: parsed.data as z.infer<S> };
-  }
+  const signedIn = <S extends z.ZodType<{ csrf: string }>>(ctx: Context, schema: S) => accountForm({ oidc, accounts, csrf }, ctx, schema);
 
   router.get('/verify', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -68,7 +59,7 @@ export function emailRouter({ oidc, views, csrf, accounts, emailVerification }: 
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
-      await renderAccount(ctx, { views, csrf }, session.account, { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
+      await renderAccount(ctx, { views, csrf, totp }, session.account, { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
     }
   });
 
@@ -83,7 +74,7 @@ export function emailRouter({ oidc, views, csrf, accounts, emailVerification }: 
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
       await renderAccount(
         ctx,
-        { views, csrf },
+        { views, csrf, totp },
         session.account,
         { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds }, newEmail: session.input.email },
         STATUS[error.code] ?? 400,

@@ -1,22 +1,41 @@
 import type { Context } from 'koa';
 import type { PublicAccount } from '../accounts/repository.js';
+import type { TotpService } from '../accounts/totp.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Views } from '../http/views.js';
 import { accountCsrfScope } from './api-auth.js';
 
-/** The account page, from GET /account and from the forms on it that answer with an error. */
-export async function renderAccount(
-  ctx: Context,
-  { views, csrf }: { views: Views; csrf: Csrf },
-  account: PublicAccount,
-  extra: { notice?: string; emailError?: { code: string; retryAfterSeconds?: number }; newEmail?: string } = {},
-  status = 200,
-): Promise<void> {
+export interface AccountPageDeps {
+  views: Views;
+  csrf: Csrf;
+  totp: TotpService;
+}
+
+export interface AccountPageExtra {
+  notice?: string;
+  emailError?: { code: string; retryAfterSeconds?: number };
+  newEmail?: string;
+  factorNotice?: string;
+  factorError?: { code: string; retryAfterSeconds?: number };
+  /** Shown once, right after the second factor is turned on. */
+  recoveryCodes?: string[];
+}
+
+/** The account page, from GET /account and from the forms on it that answer in place. */
+export async function renderAccount(ctx: Context, { views, csrf, totp }: AccountPageDeps, account: PublicAccount, extra: AccountPageExtra = {}, status = 200): Promise<void> {
   ctx.set('Cache-Control', 'no-store');
+  const [factor, enrollment] = await Promise.all([totp.status(account.id), totp.pending(account.id, account.email)]);
   await views.render(
     ctx,
     'account',
-    { email: account.email, emailVerified: account.email_verified_at !== null, csrf: csrf.token(ctx, accountCsrfScope(account.id)), ...extra },
+    {
+      email: account.email,
+      emailVerified: account.email_verified_at !== null,
+      csrf: csrf.token(ctx, accountCsrfScope(account.id)),
+      totp: factor,
+      enrollment,
+      ...extra,
+    },
     { status },
   );
 }

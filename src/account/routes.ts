@@ -8,6 +8,7 @@ import type { Views } from '../http/views.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
 import type { AccountService } from '../accounts/service.js';
+import type { TotpService } from '../accounts/totp.js';
 import { renderAccount } from './page.js';
 import { t } from '../i18n/index.js';
 import { sessionAccountId } from './session.js';
@@ -17,6 +18,7 @@ export interface AccountRouteDeps {
   views: Views;
   csrf: Csrf;
   accounts: AccountService;
+  totp: TotpService;
   config: { issuer: string; https: boolean };
 }
 
@@ -29,25 +31,29 @@ const Callback = z.object({
 });
 const Login = z.object({ lang: z.string().max(64).optional() });
 /** Confirmations after a redirect (POST, then GET): a fixed set, never free text. */
-const Page = z.object({ lang: z.string().max(64).optional(), notice: z.enum(['resent', 'email_changed']).optional() });
+const Page = z.object({ lang: z.string().max(64).optional(), notice: z.enum(['resent', 'email_changed']).optional(),
+  factor: z.enum(['disabled']).optional() });
 
 /**
  * The holder's own pages. Signing in here is an ordinary authorization request by
  * a first-party client, so it goes through the same sign-in pages, limits and
  * session as every relying party.
  */
-export function accountRouter({ oidc, views, csrf, accounts, config }: AccountRouteDeps): Router {
+export function accountRouter({ oidc, views, csrf, accounts, totp, config }: AccountRouteDeps): Router {
   const router = new Router({ prefix: '/account' });
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/account', overwrite: true };
 
   router.get('/', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const { notice } = query(ctx, Page);
+    const { notice, factor } = query(ctx, Page);
     const accountId = await sessionAccountId(oidc.provider, ctx);
     const account = accountId ? await accounts.accounts.findById(accountId) : undefined;
     if (!account) return ctx.redirect('/account/login');
     const locale = views.locale(ctx);
-    await renderAccount(ctx, { views, csrf }, account, notice ? { notice: t(locale, `account.${notice}`, { email: account.email }) } : {});
+    await renderAccount(ctx, { views, csrf, totp }, account, {
+      ...(notice ? { notice: t(locale, `account.${notice}`, { email: account.email }) } : {}),
+      ...(factor ? { factorNotice: t(locale, `factors.${factor}`) } : {}),
+    });
   });
 
   router.get('/login', (ctx) => {

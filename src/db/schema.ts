@@ -125,6 +125,23 @@ export interface AttestationInboxTable {
   created_at: CreatedAt;
 }
 
+export interface AccountTotpTable {
+  account_id: string;
+  /** The base32 secret, sealed under OPERATOR_KEY (compact JWE, kid bound to the account). */
+  secret_sealed: string;
+  confirmed_at: Date | null;
+  /** The TOTP time step of the last accepted code: a code at or before it is refused. */
+  last_time_step: ColumnType<string | null, number | null | undefined, number | null>;
+  created_at: CreatedAt;
+}
+
+export interface AccountRecoveryCodeTable {
+  account_id: string;
+  /** SHA-256 of the normalized code (base64url). */
+  digest: string;
+  used_at: Date | null;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
@@ -137,6 +154,8 @@ export interface DB {
   releases: ReleaseTable;
   attestation_inbox: AttestationInboxTable;
   account_links: AccountLinkTable;
+  account_totp: AccountTotpTable;
+  account_recovery_codes: AccountRecoveryCodeTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -37,8 +37,9 @@ export type TemplateName =
   | 'account'
   | 'password-forgot'
   | 'password-reset'
-  | 'email-verify';
-const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account', 'password-forgot', 'password-reset', 'email-verify'];
+  | 'email-verify'
+  | 'login-otp';
+const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account', 'password-forgot', 'password-reset', 'email-verify', 'login-otp'];
 
 export interface RenderOptions {
   status?: number;

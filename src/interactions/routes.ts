@@ -7,6 +7,8 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { z } from 'zod';
 import { AccountError, type AccountService } from '../accounts/service.js';
 import type { EmailVerification } from '../accounts/email-verification.js';
+import { loginResult, requiresMfa, type Amr } from '../accounts/acr.js';
+import { TotpError, type TotpService } from '../accounts/totp.js';
 import type { Csrf } from '../http/csrf.js';
 import { HttpError, badRequest } from '../http/errors.js';
 import { allowConnectTo } from '../http/headers.js';
@@ -26,6 +28,7 @@ export interface InteractionDeps {
   csrf: Csrf;
   releases: ReleaseService;
   emailVerification: EmailVerification;
+  totp: TotpService;
   config: { issuer: string };
 }
 
@@ -62,7 +65,19 @@ function formOf<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
   return parsed.data;
 }
 
-const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, invalid_credentials: 401, email_taken: 409 };
+const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, invalid_credentials: 401, email_taken: 409, otp_locked: 429, otp_invalid: 401, otp_reused: 401 };
+const Otp = z.object({ csrf: z.string(), code: z.string().max(64) });
+
+/** A password (or a session, for a step-up) that still needs its second factor, kept in the interaction. */
+interface PendingLogin {
+  accountId: string;
+  amr: Amr[];
+}
+const PENDING = 'wathiqa_pending_login';
+const pendingOf = (details: Details): PendingLogin | undefined => (details.result as Record<string, PendingLogin | undefined> | undefined)?.[PENDING];
+
+/** The RP asked for more than one factor and this account has none to give: an error, never less than asked. */
+const unmetMfa = { error: 'unmet_authentication_requirements', error_description: 'the request needs a second factor and the account has none set up' };
 
 /**
  * The pages behind oidc-provider's interaction URL: sign in, sign up, consent.
@@ -70,7 +85,7 @@ const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, i
  */
 const uiLocalesOf = (details: Details) => (typeof details.params.ui_locales === 'string' ? details.params.ui_locales : undefined);
 
-export function interactionRouter({ oidc, accounts, views, csrf, releases, emailVerification, config }: InteractionDeps): Router {
+export function interactionRouter({ oidc, accounts, views, csrf, releases, emailVerification, totp, config }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '400kb' });
@@ -114,7 +129,7 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
       );
       return;
     }
-    const template = (extra.template as 'login' | 'signup' | undefined) ?? 'login';
+    const template = (extra.template as 'login' | 'signup' | 'login-otp' | undefined) ?? (pendingOf(details) ? 'login-otp' : 'login');
     await views.render(ctx, template, { ...base, ...extra }, { status, uiLocales });
   }
 
@@ -159,6 +174,12 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
     };
   }
 
+  /** Keeps who has shown which factor in the interaction (server-side) until the code comes. */
+  async function holdForSecondFactor(details: Details, pending: PendingLogin) {
+    details.result = { ...(details.result ?? {}), [PENDING]: pending };
+    await details.persist();
+  }
+
   function finish(ctx: Context, provider: Provider, result: Record<string, unknown>, merge = false) {
     ctx.respond = false;
     return provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
@@ -166,6 +187,13 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
 
   router.get('/', async (ctx) => {
     const { details, provider } = await load(ctx);
+    // A step-up: signed in, but this RP needs a second factor the session has not shown.
+    const stepUp = details.prompt.name === 'login' && details.prompt.reasons.includes('mfa_required') && details.session?.accountId;
+    if (stepUp && !pendingOf(details)) {
+      const accountId = details.session!.accountId;
+      if (!(await totp.enabled(accountId))) return finish(ctx, provider, unmetMfa);
+      await holdForSecondFactor(details, { accountId, amr: ['pwd'] });
+    }
     await page(ctx, provider, details);
   });
 
@@ -182,7 +210,12 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
     if (details.prompt.name !== 'login') throw badRequest('this step does not ask for a sign-in');
     try {
       const account = await accounts.signIn(input.email, input.password, ctx.ip);
-      await finish(ctx, provider, { login: { accountId: account.id } });
+      if (await totp.enabled(account.id)) {
+        await holdForSecondFactor(details, { accountId: account.id, amr: ['pwd'] });
+        return page(ctx, provider, details);
+      }
+      if (requiresMfa(details.params.acr_values)) return finish(ctx, provider, unmetMfa);
+      await finish(ctx, provider, { login: loginResult(account.id, ['pwd']) });
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
@@ -202,11 +235,29 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
       const account = await accounts.signUp(input.email, input.password, ctx.ip);
       // In the background: the relay's time is not the person's (afterSignUp logs a failure; /account offers a resend).
       void emailVerification.afterSignUp(account, views.locale(ctx, uiLocalesOf(details)), ctx.ip);
-      await finish(ctx, provider, { login: { accountId: account.id } });
+      // A new account has no second factor yet: an RP that needs one gets the error, the account stays.
+      if (requiresMfa(details.params.acr_values)) return finish(ctx, provider, unmetMfa);
+      await finish(ctx, provider, { login: loginResult(account.id, ['pwd']) });
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
       await retry(error.code, error.retryAfterSeconds);
+    }
+  });
+
+  router.post('/otp', form, async (ctx) => {
+    const { details, provider } = await load(ctx);
+    const input = formOf(ctx, Otp);
+    csrf.verify(ctx, details.uid, input.csrf);
+    const pending = pendingOf(details);
+    if (details.prompt.name !== 'login' || !pending) throw badRequest('this step does not ask for a code');
+    try {
+      await totp.verify(pending.accountId, input.code, ctx.ip);
+      await finish(ctx, provider, { login: loginResult(pending.accountId, [...pending.amr, 'otp']) });
+    } catch (error) {
+      if (!(error instanceof TotpError)) throw error;
+      if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
+      await page(ctx, provider, details, { error: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
     }
   });
 

@@ -12,6 +12,7 @@ import { commitDeferredConsumes } from './deferred-consume.js';
 import { adapterFactory, TtlCache, type ClientCache } from './adapter.js';
 import { newClientId } from '../clients/repository.js';
 import type { PublicAccount } from '../accounts/repository.js';
+import { ACR_MFA, ACR_VALUES, requiresMfa } from '../accounts/acr.js';
 import type { Statements } from '../db/statements.js';
 import { ELEMENT_TYPES } from '../protocol/elements/table.js';
 import { parsePassportScope, PassportScopeError } from '../protocol/passport-scope.js';
@@ -104,6 +105,13 @@ function isPassportGrant(grant: InstanceType<Provider['Grant']>): boolean {
 function interactionPolicyWithPassport() {
   const { Check, base } = interactionPolicy;
   const policy = base();
+  // acr_values that accept only multi-factor are required, not voluntary: a session
+  // with the password alone is asked for its second factor (or the RP gets an error).
+  policy.get('login')!.checks.add(
+    new Check('mfa_required', 'the request needs a second factor', 'login_required', (ctx) =>
+      ctx.oidc.session?.accountId && requiresMfa(ctx.oidc.params?.acr_values) && ctx.oidc.acr !== ACR_MFA ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
   policy.get('consent')!.checks.add(
     new Check('passport_release', 'every passport request is consented to and produces a new release', 'consent_required', (ctx) =>
       ctx.oidc.requestParamOIDCScopes.has('passport') && !(ctx.oidc.result?.consent as { releaseId?: string } | undefined)?.releaseId
@@ -142,7 +150,9 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
         },
       };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], passport: ['passport'] },
+    // acr and amr (RFC 8176) say how the person signed in (a password alone, or a second factor too);
+    // under `openid` so every ID token has them, not only those whose request named them.
+    claims: { acr: null, amr: null, openid: ['sub', 'acr', 'amr'], email: ['email', 'email_verified'], passport: ['passport'] },
     // Scope claims go in the ID token too: the release reaches an RP that reads only the ID token.
     conformIdTokenClaims: false,
     // oidc-provider's own requests (client jwks_uri, sector_identifier_uri) use our guarded fetcher too.
@@ -218,6 +228,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     cookies: { keys: config.cookieKeys, long: cookie, short: cookie },
     jwks: { keys: jwks as never },
     ttl: { ...TTL },
+    acrValues: [...ACR_VALUES],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithPassport() },
     discovery: {
       ui_locales_supported: ['en', 'ar'],

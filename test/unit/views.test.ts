@@ -385,6 +385,7 @@ describe('every template in both languages', () => {
     'password-forgot': { csrf: 'c' },
     'password-reset': { csrf: 'c', token: 't' },
     'email-verify': { email: 'e@x' },
+    'login-otp': { uid: 'u', csrf: 'c', client: { name: 'A' } },
   };
   for (const [template, data] of Object.entries(samples) as [TemplateName, Record<string, unknown>][]) {
     for (const lang of ['en', 'ar']) {
