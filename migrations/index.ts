@@ -9,6 +9,7 @@ import * as m0007 from './0007_holder_keys.js';
 import * as m0008 from './0008_attestation_inbox.js';
 import * as m0009 from './0009_account_links.js';
 import * as m0010 from './0010_second_factor.js';
+import * as m0011 from './0011_passkeys.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_attestation_inbox': m0008,
   '0009_account_links': m0009,
   '0010_second_factor': m0010,
+  '0011_passkeys': m0011,
 };

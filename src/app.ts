@@ -5,6 +5,7 @@ import { accountRouter } from './account/routes.js';
 import { emailRouter } from './account/email-routes.js';
 import { passwordRouter } from './account/password-routes.js';
 import { totpRouter } from './account/totp-routes.js';
+import { passkeyRouter } from './account/passkey-routes.js';
 import { adminRouter } from './admin/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/headers.js';
@@ -38,6 +39,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const email = emailRouter(services);
   const password = passwordRouter(services);
   const factors = totpRouter(services);
+  const passkeys = passkeyRouter(services);
   const vault = vaultRouter(services);
   const passport = passportRouter(services);
   const sharing = releasesRouter(services);
@@ -63,6 +65,8 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(email.routes()).use(email.allowedMethods());
   app.use(password.routes()).use(password.allowedMethods());
   app.use(factors.routes()).use(factors.allowedMethods());
+  app.use(passkeys.api.routes()).use(passkeys.api.allowedMethods());
+  app.use(passkeys.forms.routes()).use(passkeys.forms.allowedMethods());
   app.use(vault.routes()).use(vault.allowedMethods());
   app.use(passport.routes()).use(passport.allowedMethods());
   app.use(sharing.routes()).use(sharing.allowedMethods());

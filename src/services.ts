@@ -19,6 +19,7 @@ import { MailLinks } from './accounts/mail-links.js';
 import { EmailVerification } from './accounts/email-verification.js';
 import { PasswordReset } from './accounts/password-reset.js';
 import { TotpService } from './accounts/totp.js';
+import { PasskeyService } from './accounts/passkeys.js';
 import type { PublicAccount } from './accounts/repository.js';
 import { TtlCache } from './oidc/adapter.js';
 
@@ -42,6 +43,7 @@ export interface Services {
   emailVerification: EmailVerification;
   passwordReset: PasswordReset;
   totp: TotpService;
+  passkeys: PasskeyService;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -83,6 +85,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     mailLinks,
     emailVerification: new EmailVerification(db, accounts, mailLinks, forget, logger),
     passwordReset: new PasswordReset(db, accounts, mailLinks, forget, logger),
+    passkeys: new PasskeyService(db, config.issuer),
     // Codes are limited like passwords: the same numbers, their own counters.
     totp: new TotpService(db, accounts, config.operatorKey, {
       account: { max: config.throttle.accountMaxFailures, windowSeconds: config.throttle.accountWindowSeconds, lockSeconds: config.throttle.accountLockSeconds },

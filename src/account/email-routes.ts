@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { EmailVerification } from '../accounts/email-verification.js';
 import type { TotpService } from '../accounts/totp.js';
+import type { PasskeyService } from '../accounts/passkeys.js';
 import { LinkError } from '../accounts/links.js';
 import { AccountError, type AccountService } from '../accounts/service.js';
 import type { Csrf } from '../http/csrf.js';
@@ -20,6 +21,7 @@ export interface EmailRouteDeps {
   accounts: AccountService;
   emailVerification: EmailVerification;
   totp: TotpService;
+  passkeys: PasskeyService;
 }
 
 const Token = z.object({ token: z.string().max(128).optional(), lang: z.string().max(64).optional() });
@@ -32,7 +34,7 @@ const STATUS: Record<string, number> = { ip_limited: 429, mail_limited: 429, acc
  * single use, and a mail scanner that follows it first only proves delivery), and,
  * with the session and the page's CSRF token, "send again" and "change address".
  */
-export function emailRouter({ oidc, views, csrf, accounts, emailVerification, totp }: EmailRouteDeps): Router {
+export function emailRouter({ oidc, views, csrf, accounts, emailVerification, totp, passkeys }: EmailRouteDeps): Router {
   const router = new Router({ prefix: '/account/email' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -59,7 +61,7 @@ export function emailRouter({ oidc, views, csrf, accounts, emailVerification, to
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
-      await renderAccount(ctx, { views, csrf, totp }, session.account, { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
+      await renderAccount(ctx, { views, csrf, totp, passkeys }, session.account, { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
     }
   });
 
@@ -74,7 +76,7 @@ export function emailRouter({ oidc, views, csrf, accounts, emailVerification, to
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
       await renderAccount(
         ctx,
-        { views, csrf, totp },
+        { views, csrf, totp, passkeys },
         session.account,
         { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds }, newEmail: session.input.email },
         STATUS[error.code] ?? 400,

@@ -1,14 +1,24 @@
 import type { Context } from 'koa';
 import type { PublicAccount } from '../accounts/repository.js';
 import type { TotpService } from '../accounts/totp.js';
+import type { PasskeyService } from '../accounts/passkeys.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Views } from '../http/views.js';
+import type { OidcHolder } from '../oidc/holder.js';
+import type { AccountService } from '../accounts/service.js';
 import { accountCsrfScope } from './api-auth.js';
 
 export interface AccountPageDeps {
   views: Views;
   csrf: Csrf;
   totp: TotpService;
+  passkeys: PasskeyService;
+}
+
+/** What the account page's forms need: the page, and who is signed in. */
+export interface AccountFormDeps extends AccountPageDeps {
+  oidc: OidcHolder;
+  accounts: AccountService;
 }
 
 export interface AccountPageExtra {
@@ -19,12 +29,13 @@ export interface AccountPageExtra {
   factorError?: { code: string; retryAfterSeconds?: number };
   /** Shown once, right after the second factor is turned on. */
   recoveryCodes?: string[];
+  passkeyError?: { code: string };
 }
 
 /** The account page, from GET /account and from the forms on it that answer in place. */
-export async function renderAccount(ctx: Context, { views, csrf, totp }: AccountPageDeps, account: PublicAccount, extra: AccountPageExtra = {}, status = 200): Promise<void> {
+export async function renderAccount(ctx: Context, { views, csrf, totp, passkeys }: AccountPageDeps, account: PublicAccount, extra: AccountPageExtra = {}, status = 200): Promise<void> {
   ctx.set('Cache-Control', 'no-store');
-  const [factor, enrollment] = await Promise.all([totp.status(account.id), totp.pending(account.id, account.email)]);
+  const [factor, enrollment, keys] = await Promise.all([totp.status(account.id), totp.pending(account.id, account.email), passkeys.list(account.id)]);
   await views.render(
     ctx,
     'account',
@@ -34,6 +45,7 @@ export async function renderAccount(ctx: Context, { views, csrf, totp }: Account
       csrf: csrf.token(ctx, accountCsrfScope(account.id)),
       totp: factor,
       enrollment,
+      passkeys: keys,
       ...extra,
     },
     { status },

@@ -9,6 +9,7 @@ import type { OidcHolder } from '../oidc/holder.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
 import type { AccountService } from '../accounts/service.js';
 import type { TotpService } from '../accounts/totp.js';
+import type { PasskeyService } from '../accounts/passkeys.js';
 import { renderAccount } from './page.js';
 import { t } from '../i18n/index.js';
 import { sessionAccountId } from './session.js';
@@ -19,6 +20,7 @@ export interface AccountRouteDeps {
   csrf: Csrf;
   accounts: AccountService;
   totp: TotpService;
+  passkeys: PasskeyService;
   config: { issuer: string; https: boolean };
 }
 
@@ -39,7 +41,7 @@ const Page = z.object({ lang: z.string().max(64).optional(), notice: z.enum(['re
  * a first-party client, so it goes through the same sign-in pages, limits and
  * session as every relying party.
  */
-export function accountRouter({ oidc, views, csrf, accounts, totp, config }: AccountRouteDeps): Router {
+export function accountRouter({ oidc, views, csrf, accounts, totp, passkeys, config }: AccountRouteDeps): Router {
   const router = new Router({ prefix: '/account' });
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/account', overwrite: true };
 
@@ -50,7 +52,7 @@ export function accountRouter({ oidc, views, csrf, accounts, totp, config }: Acc
     const account = accountId ? await accounts.accounts.findById(accountId) : undefined;
     if (!account) return ctx.redirect('/account/login');
     const locale = views.locale(ctx);
-    await renderAccount(ctx, { views, csrf, totp }, account, {
+    await renderAccount(ctx, { views, csrf, totp, passkeys }, account, {
       ...(notice ? { notice: t(locale, `account.${notice}`, { email: account.email }) } : {}),
       ...(factor ? { factorNotice: t(locale, `factors.${factor}`) } : {}),
     });

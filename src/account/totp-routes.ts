@@ -2,22 +2,13 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AccountError, type AccountService } from '../accounts/service.js';
-import { TotpError, type TotpService } from '../accounts/totp.js';
-import type { Csrf } from '../http/csrf.js';
-import type { Views } from '../http/views.js';
+import { AccountError } from '../accounts/service.js';
+import { TotpError } from '../accounts/totp.js';
 import { t } from '../i18n/index.js';
-import type { OidcHolder } from '../oidc/holder.js';
 import { accountForm } from './forms.js';
-import { renderAccount } from './page.js';
+import { renderAccount, type AccountFormDeps } from './page.js';
 
-export interface TotpRouteDeps {
-  oidc: OidcHolder;
-  views: Views;
-  csrf: Csrf;
-  accounts: AccountService;
-  totp: TotpService;
-}
+export type TotpRouteDeps = AccountFormDeps;
 
 const CsrfOnly = z.object({ csrf: z.string().max(128) });
 const Code = CsrfOnly.extend({ code: z.string().max(64) });
@@ -29,10 +20,10 @@ const STATUS: Record<string, number> = { otp_locked: 429, otp_invalid: 400, otp_
  * and as text), confirm with the first code (the recovery codes appear once, in that
  * answer, never again), and turn off with the password.
  */
-export function totpRouter({ oidc, views, csrf, accounts, totp }: TotpRouteDeps): Router {
+export function totpRouter({ oidc, views, csrf, accounts, totp, passkeys }: TotpRouteDeps): Router {
   const router = new Router({ prefix: '/account/totp' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
-  const page = { views, csrf, totp };
+  const page = { views, csrf, totp, passkeys };
 
   async function refused(ctx: Context, account: Parameters<typeof renderAccount>[2], error: unknown) {
     if (!(error instanceof TotpError) && !(error instanceof AccountError)) throw error;

@@ -142,6 +142,27 @@ export interface AccountRecoveryCodeTable {
   used_at: Date | null;
 }
 
+export interface AccountPasskeyTable {
+  /** The credential id (base64url). */
+  id: string;
+  account_id: string;
+  public_key: Uint8Array;
+  counter: ColumnType<string, number | undefined, number>;
+  transports: Json<string[]>;
+  name: string;
+  backed_up: boolean;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+}
+
+export interface WebauthnChallengeTable {
+  challenge: string;
+  purpose: 'register' | 'sign_in';
+  /** The account (register) or the interaction uid (sign_in) the challenge was made for. */
+  binding: string;
+  expires_at: Date;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
@@ -156,6 +177,8 @@ export interface DB {
   account_links: AccountLinkTable;
   account_totp: AccountTotpTable;
   account_recovery_codes: AccountRecoveryCodeTable;
+  account_passkeys: AccountPasskeyTable;
+  webauthn_challenges: WebauthnChallengeTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -246,6 +246,8 @@ export async function createViews(options: CreateViewsOptions = {}): Promise<Vie
         /** Whether a (dynamic) key has a message, e.g. `scope.<name>`. */
         has: hasMessage,
         errorMessage: (error: unknown) => errorMessage(locale, error),
+        /** A date as the page's language writes it (a day, no time). */
+        formatDate: (date: Date | string) => new Intl.DateTimeFormat(locale === 'ar' ? 'ar' : 'en-GB', { dateStyle: 'medium' }).format(new Date(date)),
         safeUrl,
         /** A value as the text of a JSON data block (see jsonForScript); insert with `<%~ %>`. */
         json: jsonForScript,

@@ -530,6 +530,24 @@ export const en = {
   'factors.disable': 'Turn off the second factor',
   'factors.enabled': 'The second factor is on.',
   'factors.disabled': 'The second factor is off.',
+  // Passkeys (WebAuthn).
+  'passkey.heading': 'Passkeys',
+  'passkey.text': 'Sign in with your fingerprint, face or device PIN instead of your password. A passkey counts as two factors.',
+  'passkey.signin': 'Use a passkey',
+  'passkey.failed': 'The passkey did not work. Try again, or sign in with your password.',
+  'passkey.add': 'Add a passkey',
+  'passkey.name': 'Name',
+  'passkey.default_name': 'My passkey',
+  'passkey.register_failed': 'The passkey was not added. Try again.',
+  'passkey.added': 'Added {date}',
+  'passkey.used': 'last used {date}',
+  'passkey.manage': 'Rename or remove {name}',
+  'passkey.rename': 'Rename',
+  'passkey.remove': 'Remove this passkey',
+  'otp.passkey_text': '{client} asks for more than a password. Use one of your passkeys to continue.',
+  'error.passkey_failed': 'The passkey could not be verified.',
+  'error.passkey_unknown': 'There is no such passkey on your account.',
+  'error.passkey_limit': 'Your account has the most passkeys allowed. Remove one first.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -9,6 +9,7 @@ import { AccountError, type AccountService } from '../accounts/service.js';
 import type { EmailVerification } from '../accounts/email-verification.js';
 import { loginResult, requiresMfa, type Amr } from '../accounts/acr.js';
 import { TotpError, type TotpService } from '../accounts/totp.js';
+import { PasskeyError, type PasskeyService } from '../accounts/passkeys.js';
 import type { Csrf } from '../http/csrf.js';
 import { HttpError, badRequest } from '../http/errors.js';
 import { allowConnectTo } from '../http/headers.js';
@@ -29,6 +30,7 @@ export interface InteractionDeps {
   releases: ReleaseService;
   emailVerification: EmailVerification;
   totp: TotpService;
+  passkeys: PasskeyService;
   config: { issuer: string };
 }
 
@@ -67,6 +69,12 @@ function formOf<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
 
 const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, invalid_credentials: 401, email_taken: 409, otp_locked: 429, otp_invalid: 401, otp_reused: 401 };
 const Otp = z.object({ csrf: z.string(), code: z.string().max(64) });
+const PasskeyOptions = z.object({ csrf: z.string().max(128) });
+/** The browser's assertion, as @simplewebauthn/browser builds it; the library checks the inside. */
+const PasskeyAssertion = z.object({
+  csrf: z.string().max(128),
+  response: z.looseObject({ id: z.string().max(1024), rawId: z.string().max(1024), type: z.literal('public-key'), response: z.looseObject({ clientDataJSON: z.string().max(8192) }) }),
+});
 
 /** A password (or a session, for a step-up) that still needs its second factor, kept in the interaction. */
 interface PendingLogin {
@@ -85,7 +93,7 @@ const unmetMfa = { error: 'unmet_authentication_requirements', error_description
  */
 const uiLocalesOf = (details: Details) => (typeof details.params.ui_locales === 'string' ? details.params.ui_locales : undefined);
 
-export function interactionRouter({ oidc, accounts, views, csrf, releases, emailVerification, totp, config }: InteractionDeps): Router {
+export function interactionRouter({ oidc, accounts, views, csrf, releases, emailVerification, totp, passkeys, config }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '400kb' });
@@ -129,8 +137,10 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
       );
       return;
     }
-    const template = (extra.template as 'login' | 'signup' | 'login-otp' | undefined) ?? (pendingOf(details) ? 'login-otp' : 'login');
-    await views.render(ctx, template, { ...base, ...extra }, { status, uiLocales });
+    const pending = pendingOf(details);
+    const template = (extra.template as 'login' | 'signup' | 'login-otp' | undefined) ?? (pending ? 'login-otp' : 'login');
+    const factors = template === 'login-otp' && pending ? await factorsOf(pending.accountId) : {};
+    await views.render(ctx, template, { ...base, ...factors, ...extra }, { status, uiLocales });
   }
 
   /** The client's registered release key material (checked at registration by client-policy). */
@@ -180,6 +190,11 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
     await details.persist();
   }
 
+  async function factorsOf(accountId: string) {
+    const [hasTotp, keys] = await Promise.all([totp.enabled(accountId), passkeys.list(accountId)]);
+    return { hasTotp, hasPasskeys: keys.length > 0 };
+  }
+
   function finish(ctx: Context, provider: Provider, result: Record<string, unknown>, merge = false) {
     ctx.respond = false;
     return provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
@@ -191,7 +206,8 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
     const stepUp = details.prompt.name === 'login' && details.prompt.reasons.includes('mfa_required') && details.session?.accountId;
     if (stepUp && !pendingOf(details)) {
       const accountId = details.session!.accountId;
-      if (!(await totp.enabled(accountId))) return finish(ctx, provider, unmetMfa);
+      const { hasTotp, hasPasskeys } = await factorsOf(accountId);
+      if (!hasTotp && !hasPasskeys) return finish(ctx, provider, unmetMfa);
       await holdForSecondFactor(details, { accountId, amr: ['pwd'] });
     }
     await page(ctx, provider, details);
@@ -210,11 +226,13 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
     if (details.prompt.name !== 'login') throw badRequest('this step does not ask for a sign-in');
     try {
       const account = await accounts.signIn(input.email, input.password, ctx.ip);
-      if (await totp.enabled(account.id)) {
+      const { hasTotp, hasPasskeys } = await factorsOf(account.id);
+      const needsMfa = requiresMfa(details.params.acr_values);
+      if (hasTotp || (needsMfa && hasPasskeys)) {
         await holdForSecondFactor(details, { accountId: account.id, amr: ['pwd'] });
         return page(ctx, provider, details);
       }
-      if (requiresMfa(details.params.acr_values)) return finish(ctx, provider, unmetMfa);
+      if (needsMfa) return finish(ctx, provider, unmetMfa);
       await finish(ctx, provider, { login: loginResult(account.id, ['pwd']) });
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
@@ -258,6 +276,32 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
       if (!(error instanceof TotpError)) throw error;
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
       await page(ctx, provider, details, { error: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
+    }
+  });
+
+  /** A passkey ceremony for this interaction: the challenge is bound to it and used once. */
+  router.post('/passkey/options', json, async (ctx) => {
+    const { details } = await load(ctx);
+    const input = parse(PasskeyOptions, (ctx.request as { body?: unknown }).body);
+    csrf.verify(ctx, details.uid, input.csrf);
+    if (details.prompt.name !== 'login') throw badRequest('this step does not ask for a sign-in');
+    ctx.body = await passkeys.authenticationOptions(details.uid);
+  });
+
+  /** The assertion: a sign-in on its own (a passkey with user verification is two factors), or a pending password's second factor. */
+  router.post('/passkey', json, async (ctx) => {
+    const { details, provider } = await load(ctx);
+    const input = parse(PasskeyAssertion, (ctx.request as { body?: unknown }).body);
+    csrf.verify(ctx, details.uid, input.csrf);
+    if (details.prompt.name !== 'login') throw badRequest('this step does not ask for a sign-in');
+    const pending = pendingOf(details);
+    try {
+      const signedIn = await passkeys.authenticate(details.uid, input.response as never, pending?.accountId);
+      const login = loginResult(signedIn.accountId, [...(pending?.amr ?? []), ...signedIn.amr]);
+      ctx.body = { redirect: await provider.interactionResult(ctx.req, ctx.res, { login }, { mergeWithLastSubmission: false }) };
+    } catch (error) {
+      if (!(error instanceof PasskeyError)) throw error;
+      throw new HttpError(400, error.code, 'the passkey could not be used to sign in; try again, or use your password');
     }
   });
 

@@ -4,12 +4,15 @@
  */
 import { enhanceLengthMeters, enhancePasswordMatch, enhancePasswordToggles } from './password.js';
 import { enhanceSubmitOnce } from './submit-once.js';
+import { enhancePasskeyRegistration, enhancePasskeySignIn } from './passkeys.js';
 
 function start(): void {
   enhanceSubmitOnce(document);
   enhancePasswordToggles(document);
   enhanceLengthMeters(document);
   enhancePasswordMatch(document);
+  enhancePasskeySignIn(document);
+  enhancePasskeyRegistration(document);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });

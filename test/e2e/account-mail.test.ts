@@ -90,7 +90,7 @@ describe.each(engines())('mailed account links in Chromium (%s)', (engine) => {
     const second = await atRp(page, auth2, () => page.goto(auth2.url.href));
     expect(second.claims()).toMatchObject({ email, email_verified: true });
     await page.goto(`${server.url}/account`);
-    await page.getByText(t(locale, 'account.verified'), { exact: true }).waitFor();
+    await page.locator('.account-email-change').getByText(t(locale, 'account.verified'), { exact: true }).waitFor();
     expect(await page.getByText(ui(locale, 'account.unverified', { email })).count()).toBe(0);
     expect((page as WatchedPage).errors).toEqual([]);
   });

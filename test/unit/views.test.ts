@@ -174,7 +174,7 @@ describe('login', () => {
     const email = fieldByLabel(html, 'Email');
     expect(email).toContain('name="email"');
     expect(email).toContain('type="email"');
-    expect(email).toContain('autocomplete="username"');
+    expect(email).toContain('autocomplete="username webauthn"'); // the browser's passkey autofill
     expect(email).toContain('required');
     expect(email).toContain('value="a@b.example"');
     const password = fieldByLabel(html, 'Password');
