@@ -10,6 +10,7 @@ import * as m0008 from './0008_attestation_inbox.js';
 import * as m0009 from './0009_account_links.js';
 import * as m0010 from './0010_second_factor.js';
 import * as m0011 from './0011_passkeys.js';
+import * as m0012 from './0012_account_sessions.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_account_links': m0009,
   '0010_second_factor': m0010,
   '0011_passkeys': m0011,
+  '0012_account_sessions': m0012,
 };

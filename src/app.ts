@@ -6,6 +6,8 @@ import { emailRouter } from './account/email-routes.js';
 import { passwordRouter } from './account/password-routes.js';
 import { totpRouter } from './account/totp-routes.js';
 import { passkeyRouter } from './account/passkey-routes.js';
+import { sessionsRouter } from './account/sessions-routes.js';
+import { deleteRouter } from './account/delete-routes.js';
 import { adminRouter } from './admin/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/headers.js';
@@ -40,6 +42,8 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const password = passwordRouter(services);
   const factors = totpRouter(services);
   const passkeys = passkeyRouter(services);
+  const accountSessions = sessionsRouter(services);
+  const accountDelete = deleteRouter(services);
   const vault = vaultRouter(services);
   const passport = passportRouter(services);
   const sharing = releasesRouter(services);
@@ -67,6 +71,8 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(factors.routes()).use(factors.allowedMethods());
   app.use(passkeys.api.routes()).use(passkeys.api.allowedMethods());
   app.use(passkeys.forms.routes()).use(passkeys.forms.allowedMethods());
+  app.use(accountSessions.routes()).use(accountSessions.allowedMethods());
+  app.use(accountDelete.routes()).use(accountDelete.allowedMethods());
   app.use(vault.routes()).use(vault.allowedMethods());
   app.use(passport.routes()).use(passport.allowedMethods());
   app.use(sharing.routes()).use(sharing.allowedMethods());

@@ -22,6 +22,8 @@ import { TotpService } from './accounts/totp.js';
 import { PasskeyService } from './accounts/passkeys.js';
 import type { PublicAccount } from './accounts/repository.js';
 import { TtlCache } from './oidc/adapter.js';
+import { AccountSessions } from './accounts/sessions.js';
+import { ConnectedServices } from './accounts/connected-services.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -44,6 +46,10 @@ export interface Services {
   passwordReset: PasswordReset;
   totp: TotpService;
   passkeys: PasskeyService;
+  /** The account page's signed-in browsers. */
+  sessions: AccountSessions;
+  /** The account page's services signed in to. */
+  connections: ConnectedServices;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -59,14 +65,15 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const verifiers = new VerifierService(db);
   // Every client write on this node clears the client cache, and with it the verifier list.
   const clientCache = new VerifierAwareClientCache(verifiers);
-  // Accounts as findAccount reads them, for a few seconds; cleared on this node when an address changes.
+  // Accounts as findAccount reads them, for a few seconds; cleared on this node when an address changes or the account is deleted.
   const accountCache = new TtlCache<PublicAccount>(10_000);
-  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache, accountCache });
+  const sessions = new AccountSessions(db);
+  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache, accountCache, sessions });
   requireMail(config, 'email verification and password reset');
   const mailer = createMailer(config, logger);
-  const accounts = new AccountService(db, config, metrics);
-  const mailLinks = new MailLinks(db, mailer, config, logger);
   const forget = (accountId: string) => accountCache.invalidate(accountId);
+  const accounts = new AccountService(db, config, metrics, forget);
+  const mailLinks = new MailLinks(db, mailer, config, logger);
   return {
     config,
     database,
@@ -91,5 +98,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
       account: { max: config.throttle.accountMaxFailures, windowSeconds: config.throttle.accountWindowSeconds, lockSeconds: config.throttle.accountLockSeconds },
       ip: { max: config.throttle.ipMaxFailures, windowSeconds: config.throttle.ipWindowSeconds },
     }),
+    sessions,
+    connections: new ConnectedServices(db, () => oidc.provider),
   };
 }

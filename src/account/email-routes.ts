@@ -3,25 +3,15 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { EmailVerification } from '../accounts/email-verification.js';
-import type { TotpService } from '../accounts/totp.js';
-import type { PasskeyService } from '../accounts/passkeys.js';
 import { LinkError } from '../accounts/links.js';
 import { AccountError, type AccountService } from '../accounts/service.js';
-import type { Csrf } from '../http/csrf.js';
 import { query } from '../http/guard.js';
-import type { Views } from '../http/views.js';
-import type { OidcHolder } from '../oidc/holder.js';
 import { accountForm } from './forms.js';
-import { renderAccount } from './page.js';
+import { renderAccount, type AccountPageDeps } from './page.js';
 
-export interface EmailRouteDeps {
-  oidc: OidcHolder;
-  views: Views;
-  csrf: Csrf;
+export interface EmailRouteDeps extends AccountPageDeps {
   accounts: AccountService;
   emailVerification: EmailVerification;
-  totp: TotpService;
-  passkeys: PasskeyService;
 }
 
 const Token = z.object({ token: z.string().max(128).optional(), lang: z.string().max(64).optional() });
@@ -34,11 +24,12 @@ const STATUS: Record<string, number> = { ip_limited: 429, mail_limited: 429, acc
  * single use, and a mail scanner that follows it first only proves delivery), and,
  * with the session and the page's CSRF token, "send again" and "change address".
  */
-export function emailRouter({ oidc, views, csrf, accounts, emailVerification, totp, passkeys }: EmailRouteDeps): Router {
+export function emailRouter(deps: EmailRouteDeps): Router {
+  const { views, emailVerification } = deps;
   const router = new Router({ prefix: '/account/email' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
-  const signedIn = <S extends z.ZodType<{ csrf: string }>>(ctx: Context, schema: S) => accountForm({ oidc, accounts, csrf }, ctx, schema);
+  const signedIn = <S extends z.ZodType<{ csrf: string }>>(ctx: Context, schema: S) => accountForm(deps, ctx, schema);
 
   router.get('/verify', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -61,7 +52,7 @@ export function emailRouter({ oidc, views, csrf, accounts, emailVerification, to
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
-      await renderAccount(ctx, { views, csrf, totp, passkeys }, session.account, { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
+      await renderAccount(ctx, deps, session.account, { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds } }, STATUS[error.code] ?? 400);
     }
   });
 
@@ -76,7 +67,7 @@ export function emailRouter({ oidc, views, csrf, accounts, emailVerification, to
       if (error.retryAfterSeconds) ctx.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
       await renderAccount(
         ctx,
-        { views, csrf, totp, passkeys },
+        deps,
         session.account,
         { emailError: { code: error.code, retryAfterSeconds: error.retryAfterSeconds }, newEmail: session.input.email },
         STATUS[error.code] ?? 400,

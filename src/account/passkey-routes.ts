@@ -30,7 +30,8 @@ export const passkeyHttpError = (error: PasskeyError) =>
  * page script runs it, session + X-CSRF-Token like the vault API); renaming and
  * removing are plain forms on the page.
  */
-export function passkeyRouter({ oidc, views, csrf, accounts, totp, passkeys }: PasskeyRouteDeps): { api: Router; forms: Router } {
+export function passkeyRouter(deps: PasskeyRouteDeps): { api: Router; forms: Router } {
+  const { oidc, csrf, accounts, passkeys } = deps;
   const api = new Router({ prefix: '/api/passkeys' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
   api.use(accountApiAuth({ oidc, csrf }));
@@ -57,10 +58,10 @@ export function passkeyRouter({ oidc, views, csrf, accounts, totp, passkeys }: P
 
   const forms = new Router({ prefix: '/account/passkeys' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
-  const page = { views, csrf, totp, passkeys };
+  const page = deps;
 
   async function change(ctx: Context, schema: z.ZodType<{ csrf: string }>, act: (accountId: string, id: string, input: Record<string, unknown>) => Promise<void>) {
-    const session = await accountForm({ oidc, accounts, csrf }, ctx, schema);
+    const session = await accountForm(deps, ctx, schema);
     if (!session) return ctx.redirect('/account/login');
     const id = Id.safeParse(ctx.params.id);
     try {

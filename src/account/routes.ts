@@ -1,26 +1,16 @@
 import { randomBytes, createHash } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { Csrf } from '../http/csrf.js';
 import { HttpError } from '../http/errors.js';
 import { query } from '../http/guard.js';
-import type { Views } from '../http/views.js';
-import type { OidcHolder } from '../oidc/holder.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
 import type { AccountService } from '../accounts/service.js';
-import type { TotpService } from '../accounts/totp.js';
-import type { PasskeyService } from '../accounts/passkeys.js';
-import { renderAccount } from './page.js';
+import { renderAccount, type AccountPageDeps } from './page.js';
 import { t } from '../i18n/index.js';
-import { sessionAccountId } from './session.js';
+import { currentSession } from './session.js';
 
-export interface AccountRouteDeps {
-  oidc: OidcHolder;
-  views: Views;
-  csrf: Csrf;
+export interface AccountRouteDeps extends AccountPageDeps {
   accounts: AccountService;
-  totp: TotpService;
-  passkeys: PasskeyService;
   config: { issuer: string; https: boolean };
 }
 
@@ -33,27 +23,40 @@ const Callback = z.object({
 });
 const Login = z.object({ lang: z.string().max(64).optional() });
 /** Confirmations after a redirect (POST, then GET): a fixed set, never free text. */
-const Page = z.object({ lang: z.string().max(64).optional(), notice: z.enum(['resent', 'email_changed']).optional(),
-  factor: z.enum(['disabled']).optional() });
+const Page = z.object({
+  lang: z.string().max(64).optional(),
+  notice: z.enum(['resent', 'email_changed', 'signed_out_one', 'signed_out_others', 'service_revoked']).optional(),
+  factor: z.enum(['disabled']).optional(),
+});
+/** Notices shown in their own section (the redirect scrolls there); the others go at the top. */
+const SECTION_NOTICE: Partial<Record<string, 'sessionsNotice' | 'servicesNotice'>> = {
+  signed_out_one: 'sessionsNotice',
+  signed_out_others: 'sessionsNotice',
+  service_revoked: 'servicesNotice',
+};
 
 /**
  * The holder's own pages. Signing in here is an ordinary authorization request by
  * a first-party client, so it goes through the same sign-in pages, limits and
  * session as every relying party.
  */
-export function accountRouter({ oidc, views, csrf, accounts, totp, passkeys, config }: AccountRouteDeps): Router {
+export function accountRouter(deps: AccountRouteDeps): Router {
+  const { oidc, views, accounts, sessions, config } = deps;
   const router = new Router({ prefix: '/account' });
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/account', overwrite: true };
 
   router.get('/', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const { notice, factor } = query(ctx, Page);
-    const accountId = await sessionAccountId(oidc.provider, ctx);
-    const account = accountId ? await accounts.accounts.findById(accountId) : undefined;
-    if (!account) return ctx.redirect('/account/login');
+    const session = await currentSession(oidc.provider, ctx);
+    const account = session ? await accounts.accounts.findById(session.accountId) : undefined;
+    if (!session || !account) return ctx.redirect('/account/login');
+    // This browser is in use: the list below shows it as seen now.
+    await sessions.seen(session, ctx.get('user-agent'), ctx.ip);
     const locale = views.locale(ctx);
-    await renderAccount(ctx, { views, csrf, totp, passkeys }, account, {
-      ...(notice ? { notice: t(locale, `account.${notice}`, { email: account.email }) } : {}),
+    const message = notice && t(locale, `account.${notice}`, { email: account.email });
+    await renderAccount(ctx, deps, account, {
+      ...(message ? { [SECTION_NOTICE[notice!] ?? 'notice']: message } : {}),
       ...(factor ? { factorNotice: t(locale, `factors.${factor}`) } : {}),
     });
   });

@@ -20,10 +20,11 @@ const STATUS: Record<string, number> = { otp_locked: 429, otp_invalid: 400, otp_
  * and as text), confirm with the first code (the recovery codes appear once, in that
  * answer, never again), and turn off with the password.
  */
-export function totpRouter({ oidc, views, csrf, accounts, totp, passkeys }: TotpRouteDeps): Router {
+export function totpRouter(deps: TotpRouteDeps): Router {
+  const { views, totp } = deps;
   const router = new Router({ prefix: '/account/totp' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
-  const page = { views, csrf, totp, passkeys };
+  const page = deps;
 
   async function refused(ctx: Context, account: Parameters<typeof renderAccount>[2], error: unknown) {
     if (!(error instanceof TotpError) && !(error instanceof AccountError)) throw error;
@@ -32,7 +33,7 @@ export function totpRouter({ oidc, views, csrf, accounts, totp, passkeys }: Totp
   }
 
   router.post('/setup', form, async (ctx) => {
-    const session = await accountForm({ oidc, accounts, csrf }, ctx, CsrfOnly);
+    const session = await accountForm(deps, ctx, CsrfOnly);
     if (!session) return ctx.redirect('/account/login');
     try {
       await totp.begin(session.account.id, session.account.email);
@@ -43,7 +44,7 @@ export function totpRouter({ oidc, views, csrf, accounts, totp, passkeys }: Totp
   });
 
   router.post('/confirm', form, async (ctx) => {
-    const session = await accountForm({ oidc, accounts, csrf }, ctx, Code);
+    const session = await accountForm(deps, ctx, Code);
     if (!session) return ctx.redirect('/account/login');
     try {
       const recoveryCodes = await totp.confirm(session.account.id, session.input.code.replace(/\s/g, ''), ctx.ip);
@@ -54,7 +55,7 @@ export function totpRouter({ oidc, views, csrf, accounts, totp, passkeys }: Totp
   });
 
   router.post('/disable', form, async (ctx) => {
-    const session = await accountForm({ oidc, accounts, csrf }, ctx, Password);
+    const session = await accountForm(deps, ctx, Password);
     if (!session) return ctx.redirect('/account/login');
     try {
       await totp.disable(session.account.id, session.input.password, ctx.ip);

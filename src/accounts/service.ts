@@ -24,7 +24,8 @@ export type AccountErrorCode =
   | 'mail_limited'
   | 'password_mismatch'
   | 'email_unchanged'
-  | 'already_verified';
+  | 'already_verified'
+  | 'confirmation_required';
 
 /** A sign-up or sign-in refusal; `code` doubles as the i18n key of the message. */
 export class AccountError extends Error {
@@ -47,6 +48,8 @@ export class AccountService {
     private readonly db: Database,
     config: Pick<Config, 'argon2' | 'throttle'>,
     private readonly metrics?: Metrics,
+    /** Called after an account is deleted (caches that may still hold it). */
+    private readonly deleted: (accountId: string) => void = () => {},
   ) {
     this.accounts = accountRepository(db);
     this.hasher = new PasswordHasher(config.argon2);
@@ -157,15 +160,49 @@ export class AccountService {
     return this.throttle.clear(`signin:account:${email}`);
   }
 
-  /** Deletes the account and everything the provider keeps for it (sessions, grants, tokens). */
+  /**
+   * Deletes the account and everything that names it, in one transaction: every
+   * table with an account_id goes with the account row (ON DELETE CASCADE: the vault,
+   * its documents and scans, releases, the attestation inbox, mailed links, the
+   * signed-in browsers, and any later table that follows the rule); oidc-provider's
+   * sessions, grants, codes and tokens (they name the account in their payload, so
+   * no foreign key can); pending sign-ins that name it; and the rate-limit counters
+   * keyed by its id. Sign-in counters keyed by the address expire with their window.
+   */
   async delete(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    // The id goes into LIKE patterns below: only a UUID, never a wildcard, may reach them.
+    if (!z.uuid().safeParse(id).success) return false;
+    const deleted = await this.db.transaction().execute(async (trx) => {
       await trx
         .deleteFrom('oidc_payloads')
         .where(sql<string>`payload->>'accountId'`, '=', id)
         .execute();
+      // An interaction names the account inside it (its session, the sign-in result); few, and short-lived.
+      await trx
+        .deleteFrom('oidc_payloads')
+        .where('kind', '=', 'Interaction')
+        .where(sql<string>`payload::text`, 'like', `%"${id}"%`)
+        .execute();
+      await trx.deleteFrom('throttle').where('key', 'like', `%:${id}`).execute();
+      // A passkey registration under way names the account in its challenge (no foreign key: sign-in challenges name an interaction).
+      await trx.deleteFrom('webauthn_challenges').where('purpose', '=', 'register').where('binding', '=', id).execute();
       return accountRepository(trx).delete(id);
     });
+    if (deleted) this.deleted(id);
+    return deleted;
+  }
+
+  /**
+   * The holder deletes their own account: the confirmation first (free), then the
+   * password, counted like a sign-in (a wrong one counts towards the same limits and
+   * lock), then everything goes (see delete). A refusal changes nothing.
+   */
+  async deleteByHolder(id: string, password: string, confirmed: boolean, ip: string): Promise<void> {
+    const account = await this.accounts.findById(id);
+    if (!account) throw new AccountError('invalid_credentials');
+    if (!confirmed) throw new AccountError('confirmation_required');
+    await this.signIn(account.email, password, ip);
+    if (!(await this.delete(id))) throw new AccountError('invalid_credentials');
   }
 
   /** Clears stale rate-limit counters. */

@@ -33,6 +33,7 @@ const ACCOUNT_ERRORS: Record<AccountErrorCode, string> = {
   password_mismatch: 'password: the two passwords differ',
   email_unchanged: 'email: that is already the address',
   already_verified: 'email: already verified',
+  confirmation_required: 'the deletion was not confirmed',
 };
 
 export function accountHttpError(error: AccountError): HttpError {

@@ -201,7 +201,7 @@ export const ROUTES = {
     operationId: 'deleteUser',
     method: 'delete',
     path: '/admin/users/:id',
-    summary: 'Delete a user account and its sessions, grants and tokens',
+    summary: 'Delete a user account and everything that names it (vault, releases, inbox, sessions, grants, tokens)',
     tag: 'users',
     params: UserIdParams,
     responses: { 204: noContent('Deleted'), 404: { description: 'No such user', schema: ErrorSchema } },

@@ -163,6 +163,20 @@ export interface WebauthnChallengeTable {
   expires_at: Date;
 }
 
+/** A signed-in browser as the account page describes it; the session itself is in oidc_payloads (kind 'Session', same uid). */
+export interface AccountSessionTable {
+  uid: string;
+  account_id: string;
+  /** A browser family ("Chrome", "Firefox") from the User-Agent; null when none was recognised. */
+  browser: string | null;
+  /** A system family ("Linux", "iOS"); null when none was recognised. */
+  os: string | null;
+  /** The client address cut to its network: "203.0.113.x", "2001:db8:1::/48". */
+  network: string | null;
+  created_at: CreatedAt;
+  last_seen_at: Date;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
@@ -179,6 +193,7 @@ export interface DB {
   account_recovery_codes: AccountRecoveryCodeTable;
   account_passkeys: AccountPasskeyTable;
   webauthn_challenges: WebauthnChallengeTable;
+  account_sessions: AccountSessionTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

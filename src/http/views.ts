@@ -38,8 +38,9 @@ export type TemplateName =
   | 'password-forgot'
   | 'password-reset'
   | 'email-verify'
-  | 'login-otp';
-const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account', 'password-forgot', 'password-reset', 'email-verify', 'login-otp'];
+  | 'login-otp'
+  | 'account-deleted';
+const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account', 'password-forgot', 'password-reset', 'email-verify', 'login-otp', 'account-deleted'];
 
 export interface RenderOptions {
   status?: number;

@@ -52,6 +52,27 @@ export function formatMinutes(locale: Locale, minutes: number): string {
   return new Intl.NumberFormat(locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(minutes);
 }
 
+/**
+ * "just now" / "2 minutes ago" / "قبل دقيقتين" / "yesterday": how long ago `date` was, in the
+ * largest whole unit, with the locale's own words. Relative on purpose: the server
+ * does not know the reader's time zone, and "3 hours ago" is right in every one.
+ */
+export function timeAgo(locale: Locale, date: Date, now = new Date()): string {
+  const seconds = Math.max(0, (now.getTime() - date.getTime()) / 1000);
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  if (seconds < 60) return t(locale, 'time.just_now');
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['year', 365 * 86400],
+    ['month', 30 * 86400],
+    ['week', 7 * 86400],
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ];
+  const [unit, size] = units.find(([, size]) => seconds >= size)!;
+  return format.format(-Math.floor(seconds / size), unit);
+}
+
 /** Maps a language tag ("ar-EG", "EN", "en_US") to a supported locale, if any. */
 export function matchLocale(tag: string | undefined | null): Locale | undefined {
   if (!tag) return undefined;

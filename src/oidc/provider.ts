@@ -9,6 +9,8 @@ import { loggableUrl, providerFetch, staticUrlProblem } from '../http/outbound.j
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { commitDeferredConsumes } from './deferred-consume.js';
+import { recordSessionActivity } from './session-activity.js';
+import type { AccountSessions } from '../accounts/sessions.js';
 import { adapterFactory, TtlCache, type ClientCache } from './adapter.js';
 import { newClientId } from '../clients/repository.js';
 import type { PublicAccount } from '../accounts/repository.js';
@@ -35,6 +37,8 @@ export interface ProviderDeps {
   clientCache: ClientCache;
   /** Accounts read by findAccount, kept briefly; cleared here when an address or its verification changes. */
   accountCache: TtlCache<PublicAccount>;
+  /** Told when a signed-in session is used, for the account page's list of browsers. */
+  sessions?: Pick<AccountSessions, 'seen'>;
 }
 
 export const SCOPES = ['openid', 'email', 'offline_access', 'passport'] as const;
@@ -293,6 +297,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   // trace to stderr for every slow client cut off by requestTimeout.
   provider.silent = true;
   provider.use(commitDeferredConsumes());
+  if (deps.sessions) provider.use(recordSessionActivity(deps.sessions, logger));
 
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc server error'));
   provider.on('access_token.issued', () => metrics.tokensIssued.inc({ type: 'access_token' }));

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 
 export function releaseRepository(db: Database) {
@@ -30,9 +29,6 @@ export function releaseRepository(db: Database) {
     },
     find(accountId: string, id: string) {
       return db.selectFrom('releases').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
-    },
-    async markRevoked(id: string) {
-      await db.updateTable('releases').set({ revoked_at: sql<Date>`now()` }).where('id', '=', id).where('revoked_at', 'is', null).execute();
     },
   };
 }

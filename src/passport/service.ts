@@ -7,6 +7,7 @@ import { loggableUrl, OutboundError, outboundJson, type OutboundPolicy } from '.
 import type { Logger } from '../ops/logger.js';
 import { isElementType } from '../protocol/elements/registry.js';
 import { RELEASE_CTY, RELEASE_ENC, releaseKey } from './client-policy.js';
+import { revokeGrants } from '../oidc/grants.js';
 import { releaseRepository } from './repository.js';
 
 /** A release is a handful of fields and file keys; anything near this is not one. */
@@ -172,11 +173,7 @@ export class ReleaseService {
     return this.db.transaction().execute(async (trx) => {
       const release = await releaseRepository(trx).find(accountId, releaseId);
       if (!release) return false;
-      await releaseRepository(trx).markRevoked(releaseId);
-      await trx
-        .deleteFrom('oidc_payloads')
-        .where((eb) => eb.or([eb('grant_id', '=', release.grant_id), eb.and([eb('kind', '=', 'Grant'), eb('id', '=', release.grant_id)])]))
-        .execute();
+      await revokeGrants(trx, [release.grant_id]);
       return true;
     });
   }

@@ -6,6 +6,9 @@
 export class FormAgent {
   private readonly jar = new Map<string, Map<string, string>>();
 
+  /** `userAgent`: sent with every request (the account page describes browsers by it). */
+  constructor(private readonly userAgent?: string) {}
+
   private cookieHeader(url: URL): string {
     return [...(this.jar.get(url.host) ?? new Map())].map(([k, v]) => `${k}=${v}`).join('; ');
   }
@@ -29,6 +32,7 @@ export class FormAgent {
     const headers = new Headers(init.headers);
     const cookie = this.cookieHeader(target);
     if (cookie) headers.set('cookie', cookie);
+    if (this.userAgent && !headers.has('user-agent')) headers.set('user-agent', this.userAgent);
     const response = await fetch(target, { ...init, headers, redirect: 'manual' });
     this.store(target, response);
     return response;

@@ -145,3 +145,25 @@ describe('resolveStaticPath', () => {
     expect(resolveStaticPath('/srv/public', '/other/x.css')).toBeUndefined();
   });
 });
+
+describe('public/app.css', () => {
+  // A merge once left a rule without its closing brace: every rule after it was
+  // swallowed, and the account page lost its styling with every test still green.
+  it('parses without a warning, and nests nothing but at-rules', async () => {
+    const css = readFileSync(new URL('../../public/app.css', import.meta.url), 'utf8');
+    const { transform } = await import('esbuild');
+    const result = await transform(css, { loader: 'css' });
+    expect(result.warnings.map((w) => w.text)).toEqual([]);
+    const stack: string[] = [];
+    for (const [i, line] of css.split('\n').entries()) {
+      for (const ch of line) {
+        if (ch === '{') {
+          const nested = stack.length > 0 && !stack[stack.length - 1]!.startsWith('@');
+          expect({ line: i + 1, nested }).toEqual({ line: i + 1, nested: false });
+          stack.push(line.trim());
+        } else if (ch === '}') stack.pop();
+      }
+    }
+    expect(stack).toEqual([]);
+  });
+});

@@ -380,7 +380,17 @@ describe('every template in both languages', () => {
     logout: { form: '<form id="op.logoutForm"></form>' },
     'logged-out': {},
     home: { issuer: 'http://localhost' },
-    account: { email: 'e@x', csrf: 'c' },
+    account: {
+      email: 'e@x',
+      csrf: 'c',
+      browsers: [
+        { uid: 'u1', current: true, browser: 'Chrome', os: 'Linux', network: '203.0.113.x', lastSeen: 'now', lastSeenIso: '2026-01-01T00:00:00.000Z' },
+        { uid: 'u2', current: false, browser: null, os: 'Windows', network: '2001:db8:1::/48', signedIn: 'yesterday', signedInIso: '2026-01-01T00:00:00.000Z' },
+      ],
+      services: [{ clientId: 'c1', name: 'Shop', passport: true, since: 'yesterday', sinceIso: '2026-01-01T00:00:00.000Z', lastUsed: 'now', lastUsedIso: '2026-01-01T00:00:00.000Z' }],
+      deleteError: { code: 'wrong_password' },
+    },
+    'account-deleted': { email: 'e@x' },
     'consent-passport': { uid: 'u', csrf: 'c', email: 'e@x', client: { name: 'A' }, scopes: [], release: {} },
     'password-forgot': { csrf: 'c' },
     'password-reset': { csrf: 'c', token: 't' },
