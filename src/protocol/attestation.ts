@@ -17,7 +17,8 @@
  * Foundation's @sd-jwt code; signatures are jose over WebCrypto. Nothing here
  * imports Node modules: the vault page bundles it.
  */
-import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
+// @sd-jwt/core, not sd-jwt-vc: the VC class adds nothing used here and pulls all of zod (a default import) into the page bundles.
+import { SDJwtInstance } from '@sd-jwt/core';
 import { compactVerify, importJWK, type JWK } from 'jose';
 import * as z from 'zod';
 import { MAX_ATTESTATION_LENGTH, MAX_ELEMENT_ATTESTATIONS } from './elements/content.js';
@@ -199,9 +200,9 @@ async function decodeIssued(sdJwt: string): Promise<Decoded> {
   if (typeof sdJwt !== 'string' || sdJwt.length > MAX_ATTESTATION_LENGTH || !sdJwt.endsWith('~')) {
     throw malformed('not an issued SD-JWT (too long, or not ending with "~")');
   }
-  let decoded: Awaited<ReturnType<SDJwtVcInstance['decode']>>;
+  let decoded: Awaited<ReturnType<SDJwtInstance<Record<string, unknown>>['decode']>>;
   try {
-    decoded = await new SDJwtVcInstance({ hasher: sdJwtHasher, hashAlg: SD_ALG }).decode(sdJwt);
+    decoded = await new SDJwtInstance<Record<string, unknown>>({ hasher: sdJwtHasher, hashAlg: SD_ALG }).decode(sdJwt);
   } catch {
     throw malformed('the SD-JWT could not be decoded');
   }
@@ -424,7 +425,7 @@ export async function presentAttestation(
     decoded.disclosures.filter((d) => fields.has(d.key) || scans.has(d.key)).map((d) => [d.key, true]),
   );
 
-  const sdjwt = new SDJwtVcInstance({
+  const sdjwt = new SDJwtInstance<Record<string, unknown>>({
     hasher: sdJwtHasher,
     hashAlg: SD_ALG,
     kbSigner: jwsSigner(holderSig, KB_JWT_ALG),
