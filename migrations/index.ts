@@ -11,6 +11,7 @@ import * as m0009 from './0009_account_links.js';
 import * as m0010 from './0010_second_factor.js';
 import * as m0011 from './0011_passkeys.js';
 import * as m0012 from './0012_account_sessions.js';
+import * as m0013 from './0013_wathiqa_verifier.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_second_factor': m0010,
   '0011_passkeys': m0011,
   '0012_account_sessions': m0012,
+  '0013_wathiqa_verifier': m0013,
 };

@@ -21,6 +21,7 @@ import { passportRouter } from './passport/routes.js';
 import { releasesRouter } from './passport/account-routes.js';
 import { verifiersRouter } from './verifiers/routes.js';
 import { attestationInboxRouter } from './attestations/inbox-routes.js';
+import { emailVerificationRouter } from './verifiers/email-routes.js';
 
 export interface AppState {
   shuttingDown: boolean;
@@ -49,6 +50,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const sharing = releasesRouter(services);
   const verifiers = verifiersRouter(services);
   const inbox = attestationInboxRouter(services);
+  const emailVerifier = emailVerificationRouter(services);
 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
@@ -77,6 +79,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(passport.routes()).use(passport.allowedMethods());
   app.use(sharing.routes()).use(sharing.allowedMethods());
   app.use(inbox.routes()).use(inbox.allowedMethods());
+  app.use(emailVerifier.routes()).use(emailVerifier.allowedMethods());
   app.use(admin.routes()).use(admin.allowedMethods());
   return app;
 }

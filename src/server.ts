@@ -122,6 +122,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await services.mailLinks.links.removeStale();
         await services.vault.removeUnattachedFiles();
         await services.sessions.removeStale();
+        await services.emailControl.removeStale();
       })().catch((err) => logger.warn({ err }, 'cleanup failed'));
     }, Math.max(1, config.cleanupIntervalSeconds) * 1000);
     const keyWatch = setInterval(() => {

@@ -24,6 +24,8 @@ import type { PublicAccount } from './accounts/repository.js';
 import { TtlCache } from './oidc/adapter.js';
 import { AccountSessions } from './accounts/sessions.js';
 import { ConnectedServices } from './accounts/connected-services.js';
+import { WathiqaVerifier } from './verifiers/wathiqa.js';
+import { EmailControl } from './verifiers/email-control.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -50,6 +52,10 @@ export interface Services {
   sessions: AccountSessions;
   /** The account page's services signed in to. */
   connections: ConnectedServices;
+  /** Wathiqa's own verifier (email control): its key and its GET /verifiers entry. */
+  wathiqaVerifier: WathiqaVerifier;
+  /** Codes mailed to vault email elements, and the attestations issued for them. */
+  emailControl: EmailControl;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -62,7 +68,9 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const clientStore = new ClientRepository(db, config.operatorKey);
   await clientStore.sealPlaintextSecrets();
   const releases = new ReleaseService(db, config.outbound, logger);
-  const verifiers = new VerifierService(db);
+  // Wathiqa's own verifier key, made on the first start; listed first in GET /verifiers.
+  const wathiqaVerifier = await WathiqaVerifier.create(db, config.issuer, config.operatorKey);
+  const verifiers = new VerifierService(db, undefined, [wathiqaVerifier.entry()]);
   // Every client write on this node clears the client cache, and with it the verifier list.
   const clientCache = new VerifierAwareClientCache(verifiers);
   // Accounts as findAccount reads them, for a few seconds; cleared on this node when an address changes or the account is deleted.
@@ -100,5 +108,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     }),
     sessions,
     connections: new ConnectedServices(db, () => oidc.provider),
+    wathiqaVerifier,
+    emailControl: new EmailControl(db, mailLinks, mailer, wathiqaVerifier, logger),
   };
 }

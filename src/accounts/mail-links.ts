@@ -38,8 +38,11 @@ export class MailLinks {
     };
   }
 
-  /** Counts one mail against the IP, then the address (or account) key; refuses over either limit. */
-  async count(purpose: LinkPurpose, subjectKey: string, ip: string): Promise<void> {
+  /**
+   * Counts one mail against the IP, then the address (or account) key; refuses over either limit.
+   * `email_control` is the code Wathiqa mails to a vault email element (src/verifiers/email-control.ts).
+   */
+  async count(purpose: LinkPurpose | 'email_control', subjectKey: string, ip: string): Promise<void> {
     const [ip_, subject] = await this.throttle.take([
       { key: `mail:ip:${ip}`, limit: this.limits.ip },
       { key: `mail:${purpose}:${subjectKey}`, limit: this.limits.address },

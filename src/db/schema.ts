@@ -177,6 +177,25 @@ export interface AccountSessionTable {
   last_seen_at: Date;
 }
 
+/** Wathiqa's own verifier signing key (ES256), sealed under OPERATOR_KEY like the OIDC signing keys. */
+export interface WathiqaVerifierKeyTable {
+  kid: string;
+  alg: string;
+  sealed_jwk: string;
+  created_at: CreatedAt;
+}
+
+/** A code mailed to a vault email element's address: never the address, only SHA-256(salt | email | code). */
+export interface EmailControlCodeTable {
+  id: Generated<string>;
+  account_id: string;
+  salt: string;
+  digest: string;
+  attempts: Generated<number>;
+  expires_at: Date;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
@@ -194,6 +213,8 @@ export interface DB {
   account_passkeys: AccountPasskeyTable;
   webauthn_challenges: WebauthnChallengeTable;
   account_sessions: AccountSessionTable;
+  wathiqa_verifier_keys: WathiqaVerifierKeyTable;
+  email_control_codes: EmailControlCodeTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

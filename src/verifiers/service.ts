@@ -47,6 +47,8 @@ export class VerifierService {
   constructor(
     private readonly db: Database,
     private readonly ttlMs = 30_000,
+    /** Verifiers that are not clients (Wathiqa's own), listed first. */
+    private readonly own: readonly VerifierEntry[] = [],
   ) {}
 
   list(): Promise<VerifierEntry[]> {
@@ -74,7 +76,8 @@ export class VerifierService {
       .orderBy('created_at')
       .orderBy('client_id')
       .execute();
-    return rows.flatMap((row) => verifierEntry(row.client_id, row.metadata) ?? []);
+    const own = new Set(this.own.map((v) => v.client_id));
+    return [...this.own, ...rows.flatMap((row) => (own.has(row.client_id) ? [] : (verifierEntry(row.client_id, row.metadata) ?? [])))];
   }
 }
 

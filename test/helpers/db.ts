@@ -39,7 +39,7 @@ export async function testDatabase(engine: Engine): Promise<TestDatabase> {
   return {
     ...handle,
     async reset() {
-      await sql`truncate oidc_payloads, clients, accounts, throttle, vaults, vault_elements, vault_files, releases, attestation_inbox, account_links, account_totp, account_recovery_codes, account_passkeys, webauthn_challenges, account_sessions`.execute(handle.db);
+      await sql`truncate oidc_payloads, clients, accounts, throttle, vaults, vault_elements, vault_files, releases, attestation_inbox, account_links, account_totp, account_recovery_codes, account_passkeys, webauthn_challenges, account_sessions, email_control_codes`.execute(handle.db);
     },
     async close() {
       await handle.close();

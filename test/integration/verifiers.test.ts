@@ -143,8 +143,10 @@ describe.each(engines())('verifier clients (%s)', (engine) => {
       const stored = await server.services.clients.show(outcome.client_id);
       expect(stored).toMatchObject({ verifier: true, verifier_attested_types: ['passport', 'identity_card'], verifier_trust_framework: 'eidas', policy_uri: POLICY_URI });
     }
-    const { verifiers } = (await (await fetch(`${server.url}/verifiers`)).json()) as { verifiers: { jwks: { keys: JWK[] } }[] };
-    expect(verifiers.map((v) => v.jwks.keys[0]!.alg)).toEqual(['ES256', 'EdDSA']);
+    const { verifiers } = (await (await fetch(`${server.url}/verifiers`)).json()) as { verifiers: { client_id: string; jwks: { keys: JWK[] } }[] };
+    // Wathiqa's own verifier (email) comes first; then the registered ones.
+    expect(verifiers[0]!.client_id).toBe(server.url);
+    expect(verifiers.slice(1).map((v) => v.jwks.keys[0]!.alg)).toEqual(['ES256', 'EdDSA']);
   });
 
   it('lists only verifiers, with their public signing keys only, cacheable by anyone', async () => {
@@ -159,8 +161,11 @@ describe.each(engines())('verifier clients (%s)', (engine) => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const text = await response.text();
     const strip = ({ ext: _e, key_ops: _k, ...rest }: JWK) => rest;
+    const own = server.services.wathiqaVerifier.entry();
     expect(JSON.parse(text)).toEqual({
       verifiers: [
+        // Wathiqa's own verifier (email control), always listed first; its policy is its home page.
+        { ...own, policy_uri: `${server.url}/` },
         {
           client_id: good.client_id,
           name: good.client_name,
@@ -195,12 +200,14 @@ describe.each(engines())('verifier clients (%s)', (engine) => {
     await insert('private-key', verifier({}, keys.es256Private));
     server.services.verifiers.invalidate();
     const { verifiers } = (await (await fetch(`${server.url}/verifiers`)).json()) as { verifiers: { client_id: string; jwks: { keys: JWK[] } }[] };
-    expect(verifiers.map((v) => v.client_id)).toEqual(['extra-members']);
-    expect(Object.keys(verifiers[0]!.jwks.keys[0]!).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    expect(verifiers.map((v) => v.client_id)).toEqual([server.url, 'extra-members']);
+    expect(Object.keys(verifiers[1]!.jwks.keys[0]!).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
   });
 
   it('shows a new verifier and forgets a deleted one at once on this node, and within the TTL elsewhere', async () => {
-    const listed = async () => ((await (await fetch(`${server.url}/verifiers`)).json()) as { verifiers: { client_id: string }[] }).verifiers.map((v) => v.client_id);
+    // Wathiqa's own verifier is always there: only the registered ones are compared.
+    const listed = async () =>
+      ((await (await fetch(`${server.url}/verifiers`)).json()) as { verifiers: { client_id: string }[] }).verifiers.map((v) => v.client_id).filter((id) => id !== server.url);
     // Registered after the (empty) list was cached: it shows at once.
     expect(await listed()).toEqual([]);
     const client = await server.services.clients.create(verifier() as never);

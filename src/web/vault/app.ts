@@ -19,6 +19,7 @@ import { servedHolderKeys } from './holder-keys.js';
 import { openRecords, type OpenedElement } from './opened.js';
 import { AttestationSummaries } from './attestations.js';
 import type { InboxApi } from './inbox.js';
+import type { EmailVerifierApi } from './email-verifier.js';
 import { InboxController } from './inbox-run.js';
 import { loadVerifiers } from './verifier-list.js';
 import { checkServedVault, elementProblemsText, refusalText, signChange } from './state.js';
@@ -52,6 +53,8 @@ export interface AppOptions {
   returnTo?: ReturnTarget;
   /** The attestation inbox; without it, delivered attestations are not taken in. */
   inbox?: InboxApi;
+  /** Wathiqa's own email verifier; without it (or the inbox) email elements offer no verification. */
+  emailVerifier?: EmailVerifierApi;
 }
 
 export class VaultApp {
@@ -65,6 +68,8 @@ export class VaultApp {
   readonly summaries = new AttestationSummaries();
   /** Attestations delivered by verifiers, taken in after each unlock (DESIGN 5.6). */
   readonly inbox: InboxController | undefined;
+  /** Wathiqa verifying the address of an email element (ui/email-verify.ts). */
+  readonly emailVerifier: EmailVerifierApi | undefined;
   /** The last vault record the server sent (ciphertext and metadata only). */
   vault: VaultRecord | null = null;
   opened: OpenedElement[] = [];
@@ -93,6 +98,7 @@ export class VaultApp {
     this.screens = options.screens;
     this.storage = options.storage;
     this.inbox = options.inbox ? new InboxController(this, options.inbox, () => loadVerifiers()) : undefined;
+    this.emailVerifier = options.emailVerifier;
     this.view = h('div', { class: 'vault-view' });
     replace(this.root, this.banner.el, this.stateBanner.el, this.view);
     this.api.signer = { sign: (change) => this.signState(change) };

@@ -7,7 +7,7 @@
  * Network trouble or a conflict stops the run quietly: the items wait on the
  * server for the next unlock.
  */
-import { openHolderKey, type ElementType } from '../../protocol/index.js';
+import { openHolderKey, type ElementType, type StoredHolderKey } from '../../protocol/index.js';
 import { ApiError } from './api.js';
 import type { VaultApp } from './app.js';
 import { contentWith, sealContent, sealedOf, withAttestation } from './attestations.js';
@@ -28,6 +28,19 @@ export interface InboxFailure {
 export interface SealedNotice {
   verifier: string;
   elementType: ElementType;
+}
+
+/** What became of one delivery JWE. */
+export type TakeOutcome =
+  | { kind: 'sealed'; notice: SealedNotice }
+  | { kind: 'duplicate' }
+  | { kind: 'failed'; reason: InboxFailureReason; elementType?: ElementType }
+  | { kind: 'stale' };
+
+interface HolderKeysInUse {
+  vaultId: string;
+  enc: StoredHolderKey;
+  sig: StoredHolderKey;
 }
 
 /** The parts of the vault page the inbox uses. */
@@ -61,29 +74,22 @@ export class InboxController {
     const failures: InboxFailure[] = [];
     let completed = false;
     try {
-      const vault = this.app.vault;
-      const keys = vault ? servedHolderKeys(vault) : undefined;
-      const enc = keys?.find((k) => k.use === 'enc');
-      const sig = keys?.find((k) => k.use === 'sig');
+      const keys = this.holderKeys();
       // Without holder keys nothing can have been delivered (the server refuses it).
-      if (!vault || !enc || !sig || !this.app.keys.unlocked) return [];
+      if (!keys) return [];
       const items = await this.api.list();
       if (items.length) {
         const verifiers = await this.verifiers();
         if (epoch !== this.epoch) return [];
-        const he = { key: openHolderKey(this.app.keys.use(), vault.vault_id, enc), kid: enc.public_jwk.kid };
         for (const item of items) {
           if (epoch !== this.epoch) return [];
-          const outcome = await checkInboxItem(item, { he, holderSig: sig.public_jwk, verifiers, elements: this.held() });
-          if (epoch !== this.epoch) return [];
+          const outcome = await this.take(item.jwe, verifiers, keys, epoch);
+          if (outcome.kind === 'stale') return [];
           if (outcome.kind === 'failed') {
             failures.push({ id: item.id, verifier: this.nameOf(item, verifiers), reason: outcome.reason, ...(outcome.elementType ? { elementType: outcome.elementType } : {}) });
             continue;
           }
-          if (outcome.kind === 'seal') {
-            const type = await this.seal(outcome.elementId, outcome.sealed, outcome.issuer);
-            sealed.push({ verifier: outcome.sealed.verifier_name, elementType: type });
-          }
+          if (outcome.kind === 'sealed') sealed.push(outcome.notice);
           await this.remove(item.id);
         }
       }
@@ -98,6 +104,39 @@ export class InboxController {
       this.onChange?.();
     }
     return epoch === this.epoch ? sealed : [];
+  }
+
+  /**
+   * One delivery JWE that did not come through the inbox (Wathiqa's own answer to a
+   * verified email code): opened, checked and sealed exactly as an inbox item is.
+   * Network trouble and conflicts throw; a failed check is returned.
+   */
+  async accept(jwe: string): Promise<TakeOutcome> {
+    const keys = this.holderKeys();
+    if (!keys) return { kind: 'failed', reason: 'decrypt' };
+    const epoch = this.epoch;
+    const verifiers = await this.verifiers();
+    return this.take(jwe, verifiers, keys, epoch);
+  }
+
+  /** The vault's holder keys as served, while unlocked (undefined before the page made them). */
+  private holderKeys(): HolderKeysInUse | undefined {
+    const vault = this.app.vault;
+    const keys = vault ? servedHolderKeys(vault) : undefined;
+    const enc = keys?.find((k) => k.use === 'enc');
+    const sig = keys?.find((k) => k.use === 'sig');
+    if (!vault || !enc || !sig || !this.app.keys.unlocked) return undefined;
+    return { vaultId: vault.vault_id, enc, sig };
+  }
+
+  /** Opens and checks one JWE, and seals it into its element when it passes; 'stale' once the vault locked meanwhile. */
+  private async take(jwe: string, verifiers: readonly VerifierInfo[], keys: HolderKeysInUse, epoch: number): Promise<TakeOutcome> {
+    const he = { key: openHolderKey(this.app.keys.use(), keys.vaultId, keys.enc), kid: keys.enc.public_jwk.kid };
+    const outcome = await checkInboxItem({ jwe }, { he, holderSig: keys.sig.public_jwk, verifiers, elements: this.held() });
+    if (epoch !== this.epoch) return { kind: 'stale' };
+    if (outcome.kind !== 'seal') return outcome;
+    const type = await this.seal(outcome.elementId, outcome.sealed, outcome.issuer);
+    return { kind: 'sealed', notice: { verifier: outcome.sealed.verifier_name, elementType: type } };
   }
 
   /** Deletes a failed item (the holder's "Discard"). */

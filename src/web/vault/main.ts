@@ -9,6 +9,7 @@ import { VaultApi } from './api.js';
 import { VaultApp } from './app.js';
 import { createTranslator, readMessages } from './i18n.js';
 import { InboxApi } from './inbox.js';
+import { EmailVerifierApi } from './email-verifier.js';
 import { ReleasesApi } from './releases.js';
 import { readReturnTo } from './return-to.js';
 import type { VersionStore } from './rollback.js';
@@ -48,6 +49,7 @@ function start(): void {
     screens: { setup: setupScreen, unlock: unlockScreen, documents: documentsScreen },
     storage: versionStore(),
     inbox: new InboxApi(csrf),
+    emailVerifier: new EmailVerifierApi(csrf),
     ...(returnTo ? { returnTo } : {}),
   });
   void app.start();

@@ -17,13 +17,23 @@ export interface VerifierInfo {
   jwks: { keys: Record<string, unknown>[] };
 }
 
-const Verifier = z.object({
-  client_id: z.string().min(1).max(255),
-  name: z.string().min(1).max(200),
-  attested_types: z.array(z.enum(ELEMENT_TYPES)).min(1),
-  policy_uri: z.url({ protocol: /^https$/ }),
-  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }),
-});
+/**
+ * An entry. The policy page is https, or on this page's own origin: Wathiqa's own
+ * verifier points at its home page, which is http in development and tests.
+ */
+const verifierSchema = (origin: string | undefined) =>
+  z.object({
+    client_id: z.string().min(1).max(255),
+    name: z.string().min(1).max(200),
+    attested_types: z.array(z.enum(ELEMENT_TYPES)).min(1),
+    policy_uri: z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https:') || (origin !== undefined && new URL(u).origin === origin), {
+      message: 'must be https, or on this origin',
+    }),
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }),
+  });
+
+/** This page's origin (undefined outside a browser). */
+const pageOrigin = (): string | undefined => (typeof location === 'undefined' ? undefined : location.origin);
 const List = z.object({ verifiers: z.array(z.unknown()).max(1000) });
 
 /** The verifier list could not be read (network, an error answer, not the documented format). */
@@ -35,7 +45,8 @@ export class VerifierListError extends Error {
 }
 
 /** Fetches the list (same origin, no credentials); malformed entries are dropped. VerifierListError when it cannot be read at all. */
-export async function loadVerifiers(fetchImpl: Fetch = (i, init) => fetch(i, init)): Promise<VerifierInfo[]> {
+export async function loadVerifiers(fetchImpl: Fetch = (i, init) => fetch(i, init), origin: string | undefined = pageOrigin()): Promise<VerifierInfo[]> {
+  const Verifier = verifierSchema(origin);
   let body: unknown;
   try {
     const response = await fetchImpl('/verifiers', { headers: { Accept: 'application/json' }, credentials: 'omit', cache: 'no-store' });
@@ -60,6 +71,14 @@ export async function fetchVerifiers(fetchImpl?: Fetch): Promise<VerifierInfo[]>
 /** The issuers whose signatures the vault page accepts: the listed verifiers, with their keys. */
 export function issuerKeys(list: readonly VerifierInfo[]): IssuerKeys[] {
   return list.map((v) => ({ client_id: v.client_id, jwks: v.jwks }));
+}
+
+/**
+ * Wathiqa's own verifier's client id (it checks email addresses): this server's
+ * issuer, i.e. this page's origin (the page's API paths are absolute).
+ */
+export function ownVerifierId(origin: string | undefined = pageOrigin()): string | undefined {
+  return origin;
 }
 
 /** A verifier's listed name, or undefined when it is not listed. */

@@ -7,6 +7,7 @@ import { displayValue, formatBytes, GROUPS, isLtrValue, SINGLE_TYPES } from '../
 import { mediaTypeName, openScan, slotLinks } from '../scans.js';
 import { sealedOf } from '../attestations.js';
 import { inboxNotices, verifiedList } from './attestations.js';
+import { emailVerifyPanel } from './email-verify.js';
 import { changePassphraseScreen } from './change.js';
 import { busy, messageBox, screenHeading } from './common.js';
 import { editorScreen } from './editor.js';
@@ -177,7 +178,9 @@ function elementCard(app: VaultApp, opened: OpenedElement): HTMLElement {
     'article',
     { class: 'element-card', 'aria-labelledby': headingId, 'data-type': record.type },
     h('h4', { id: headingId }, t(spec.labelKey)),
-    content ? [verifiedList(app, sealedOf(content), app.summaries), fieldList(app, opened), scanList(app, opened)] : h('p', { class: 'vault-message vault-message-alert' }, t('vault.unreadable')),
+    content
+      ? [verifiedList(app, sealedOf(content), app.summaries), fieldList(app, opened), scanList(app, opened), emailVerifyPanel(app, opened)]
+      : h('p', { class: 'vault-message vault-message-alert' }, t('vault.unreadable')),
     alert.el,
     actions,
     confirmArea,
