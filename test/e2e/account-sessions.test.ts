@@ -3,7 +3,7 @@ import * as oidc from 'openid-client';
 import type { Locator, Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { accountIdReferences, rowsMentioning } from '../helpers/references.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -21,7 +21,7 @@ const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },
 ] as const;
 
-describe.each(engines())('signed-in browsers and account deletion in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('signed-in browsers and account deletion in Chromium (%s)', (engine) => {
   let server: TestServer;
   let rp: CallbackListener;
   let config: oidc.Configuration;

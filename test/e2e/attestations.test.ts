@@ -16,7 +16,7 @@ import {
   type Release,
 } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { dumpDatabase, findNeedles, startRecordingServer, textForms, type Part, type RecordingServer } from '../helpers/zero-knowledge.js';
 import { addElement, heading, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
@@ -57,7 +57,7 @@ async function disclosedKeys(token: string): Promise<string[]> {
   return (decoded.disclosures ?? []).map((d) => String(d.key)).sort();
 }
 
-describe.each(engines())('attestations in the holder’s pages, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('attestations in the holder’s pages, in Chromium (%s)', (engine) => {
   let server: RecordingServer;
   let rp: CallbackListener;
   const browsers = new Browsers();

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { t } from '../../src/i18n/index.js';
 import { loadReleaseKeys, openRelease } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
@@ -37,7 +37,7 @@ async function encKey(): Promise<EncKey> {
   };
 }
 
-describe.each(engines())('asking for verification, and holder keys for verifiers, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('asking for verification, and holder keys for verifiers, in Chromium (%s)', (engine) => {
   let server: TestServer;
   let rp: CallbackListener;
   let page: WatchedPage;

@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { loadReleaseKeys, openRelease, trustedIssuersFromList } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp.js';
 import { dumpDatabase, findNeedles, startRecordingServer, textForms, type RecordingServer } from '../helpers/zero-knowledge.js';
@@ -24,7 +24,7 @@ const PASSPHRASE = 'Zq7 amber lantern quiet harbour';
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-describe.each(engines())('Wathiqa verifies a vault email address, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('Wathiqa verifies a vault email address, in Chromium (%s)', (engine) => {
   let server: RecordingServer;
   let smtp: SmtpReceiver;
   let rp: CallbackListener;

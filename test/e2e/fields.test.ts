@@ -4,7 +4,7 @@ import type * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { heading, screenshots, setUpVault } from '../helpers/vault-ui.js';
@@ -59,7 +59,7 @@ function measure(page: Page): Promise<{ controls: Measured[]; overflow: number }
   });
 }
 
-describe.each(engines())('text fields in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('text fields in Chromium (%s)', (engine) => {
   let server: TestServer;
   let rp: CallbackListener;
   let config: oidc.Configuration;

@@ -15,7 +15,7 @@ import {
   type StoredHolderKey,
 } from '../../src/protocol/index.js';
 import { launchBrowser, type LaunchedBrowser } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { alterServedVault, heading, setUpVault, signUpToAccount, unlock } from '../helpers/vault-ui.js';
 
@@ -50,7 +50,7 @@ async function masterKey(vault: Record<string, any>, passphrase: string) {
   return unlockVault({ passphrase, vaultId: vault.vault_id, kdf: vault.kdf, wrappedMk: vault.wrapped_mk });
 }
 
-describe.each(engines())('holder keys, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('holder keys, in Chromium (%s)', (engine) => {
   let server: TestServer;
   let browser: LaunchedBrowser;
   let page: Page;
@@ -135,7 +135,7 @@ describe.each(engines())('holder keys, in Chromium (%s)', (engine) => {
   }, 120_000);
 });
 
-describe.each(engines())('a vault set up before holder keys, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('a vault set up before holder keys, in Chromium (%s)', (engine) => {
   let server: TestServer;
   let browser: LaunchedBrowser;
 

@@ -4,7 +4,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { PasskeyService } from '../../src/accounts/passkeys.js';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { screenshots, signUpToAccount } from '../helpers/vault-ui.js';
@@ -38,7 +38,7 @@ async function virtualAuthenticator(page: Page): Promise<CDPSession> {
   return cdp;
 }
 
-describe.each(engines())('passkeys in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('passkeys in Chromium (%s)', (engine) => {
   let server: TestServer;
   let rp: CallbackListener;
   let config: oidc.Configuration;

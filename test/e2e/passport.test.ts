@@ -23,7 +23,7 @@ import {
 } from '../../src/rp/index.js';
 import { base64urlDecode } from '../../src/protocol/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
@@ -115,7 +115,7 @@ function sharesWindow(index: Set<string>, haystack: Buffer, needle: Uint8Array, 
   return false;
 }
 
-describe.each(engines())('passport consent in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
   let server: TestServer;
   let jwksServer: Server;
   let jwksUrl: string;

@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { heading, screenshots, signUpToAccount } from '../helpers/vault-ui.js';
@@ -20,7 +20,7 @@ const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },
 ] as const;
 
-describe.each(engines())('the second factor in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('the second factor in Chromium (%s)', (engine) => {
   let server: TestServer;
   let rp: CallbackListener;
   let config: oidc.Configuration;

@@ -3,12 +3,12 @@ import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Sign up, sign in and consent in a real Chromium, the way a person does, by labels and button names. */
-describe.each(engines())('sign-in pages in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('sign-in pages in Chromium (%s)', (engine) => {
   let server: TestServer;
   let config: oidc.Configuration;
   let rp: CallbackListener;

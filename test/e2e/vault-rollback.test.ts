@@ -18,7 +18,7 @@ import {
   type StateRecord,
 } from '../../src/protocol/index.js';
 import { launchBrowser, type LaunchedBrowser } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { alterServedVault, heading, randomJpeg, screenshots, signUpToAccount, unlock } from '../helpers/vault-ui.js';
 
@@ -36,7 +36,7 @@ const button = (page: Page, key: string) => page.getByRole('button', { name: en(
 const card = (page: Page, type: string) => page.locator(`article.element-card[data-type="${type}"]`);
 const docs = (page: Page) => heading(page, en('vault.docs.heading'));
 
-describe.each(engines())('the vault state record, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('the vault state record, in Chromium (%s)', (engine) => {
   let server: TestServer;
   let browser: LaunchedBrowser;
   let page: Page;
@@ -211,7 +211,7 @@ describe.each(engines())('the vault state record, in Chromium (%s)', (engine) =>
   }, 90_000);
 });
 
-describe.each(engines())('a vault set up before state records, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('a vault set up before state records, in Chromium (%s)', (engine) => {
   let server: TestServer;
   let browser: LaunchedBrowser;
 

@@ -24,7 +24,7 @@ import {
   type KdfParams,
 } from '../../src/protocol/index.js';
 import { Browsers, launchBrowser, type LaunchedBrowser } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { PASSWORD } from '../helpers/flow.js';
 import { alterServedVault, heading, randomJpeg, setUpVault, signUpToAccount, unlock } from '../helpers/vault-ui.js';
 import {
@@ -69,7 +69,7 @@ function flipText(text: string): string {
   return bytes.toString('base64url');
 }
 
-describe.each(engines())('the vault against its own server, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)', (engine) => {
   let server: RecordingServer;
 
   beforeAll(async () => {

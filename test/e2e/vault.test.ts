@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { ELEMENT_TYPES, elementSpec, type FieldKind } from '../../src/protocol/index.js';
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
@@ -13,7 +13,7 @@ import { heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccou
  * found by their labels and buttons by their names, from the catalogs.
  * SCREENSHOT_DIR=/tmp/shots saves a picture of each screen.
  */
-describe.each(engines())('vault pages in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
   let server: TestServer;
   const browsers = new Browsers();
   const shot = screenshots(`${engine}-`);

@@ -13,7 +13,7 @@ import { sdJwtHasher } from '../../src/protocol/index.js';
 import { AttestationRevokedError, loadReleaseKeys, openRelease, trustedIssuersFromList, type Release } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { engines } from '../helpers/db.js';
+import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
@@ -76,7 +76,7 @@ async function startVerifier(port: number, env: Record<string, string>): Promise
   return { url: `http://localhost:${port}`, child, output: () => out, exited };
 }
 
-describe.each(engines())('the verification journey, in Chromium (%s)', (engine) => {
+describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engine) => {
   let server: TestServer;
   let verifier: Verifier;
   let callback: CallbackListener;

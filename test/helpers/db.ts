@@ -10,6 +10,18 @@ export function engines(): Engine[] {
   return process.env.DATABASE_URL?.startsWith('postgres') ? ['pglite', 'postgres'] : ['pglite'];
 }
 
+/**
+ * The engines a Chromium file runs on: one. What a page does does not depend on the
+ * database, and every query runs on both engines in the integration tests; running
+ * each browser journey twice doubled the suite's slowest half. PostgreSQL when
+ * DATABASE_URL names one (CI: the production database), else PGlite;
+ * E2E_ENGINES=all runs both.
+ */
+export function e2eEngines(): Engine[] {
+  if (process.env.E2E_ENGINES === 'all') return engines();
+  return process.env.DATABASE_URL?.startsWith('postgres') ? ['postgres'] : ['pglite'];
+}
+
 export interface TestDatabase extends DatabaseHandle {
   /** Empties every table but the signing keys and the migration log. */
   reset(): Promise<void>;
