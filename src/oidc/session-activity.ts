@@ -21,7 +21,8 @@ export function recordSessionActivity(sessions: Pick<AccountSessions, 'seen'>, l
     try {
       await sessions.seen({ uid: session.uid, accountId: session.accountId }, ctx.get('user-agent'), ctx.ip);
     } catch (error) {
-      logger.warn({ err: error }, 'session activity not recorded');
+      // The error's name only: a driver message or detail could quote the browser's address or User-Agent.
+      logger.warn({ reason: (error as Error).name }, 'session activity not recorded');
     }
   };
 }
