@@ -7,7 +7,7 @@ import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { linkIn, startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp.js';
-import { heading, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+import { heading, shotsAtSizes, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
 /**
  * The mailed links in Chromium with a real SMTP receiver (issue "People's
@@ -16,18 +16,14 @@ import { heading, screenshots, setUpVault, signUpToAccount, ui, unlock } from '.
  * session and refresh token are dead, the vault intact and still locked.
  * SCREENSHOT_DIR saves each page on a desktop and a phone.
  */
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
 describe.each(e2eEngines())('mailed account links in Chromium (%s)', (engine) => {
   let server: TestServer;
   let smtp: SmtpReceiver;
   let rp: CallbackListener;
   let config: oidc.Configuration;
   const browsers = new Browsers();
-  const shoot = screenshots(`account-mail-${engine}-`);
+  const atSizes = shotsAtSizes(`account-mail-${engine}-`);
+  const shots = (page: Page, locale: Locale, name: string) => atSizes(page, `${locale}-${name}`);
   const NEW_PASSWORD = 'a brand new and long password';
 
   beforeAll(async () => {
@@ -43,16 +39,6 @@ describe.each(e2eEngines())('mailed account links in Chromium (%s)', (engine) =>
     await rp?.close();
   });
   afterEach(() => browsers.closeAll());
-
-  async function shots(page: Page, locale: Locale, name: string) {
-    for (const viewport of VIEWPORTS) {
-      await page.setViewportSize(viewport);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect({ name, viewport: viewport.name, overflow: overflow <= 0 }).toEqual({ name, viewport: viewport.name, overflow: true });
-      await shoot(page, `${locale}-${name}-${viewport.name}`);
-    }
-    await page.setViewportSize(VIEWPORTS[0]);
-  }
 
   /** An authorization in the page, redeemed by openid-client once the browser reaches the RP. */
   async function atRp(page: Page, auth: Awaited<ReturnType<typeof authorizationRequest>>, act: () => Promise<unknown>) {

@@ -7,7 +7,7 @@ import { Browsers, openWatchedPage } from '../helpers/browser.js';
 import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { screenshots, signUpToAccount } from '../helpers/vault-ui.js';
+import { shotsAtSizes, signUpToAccount } from '../helpers/vault-ui.js';
 
 /**
  * Passkeys in Chromium with its virtual authenticator (DevTools WebAuthn domain, not
@@ -16,11 +16,6 @@ import { screenshots, signUpToAccount } from '../helpers/vault-ui.js';
  * assertion made by the browser is then replayed, and presented for another origin
  * and another account: each refused.
  */
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
 /**
  * A virtual authenticator that answers every request at once would also answer the
  * page's quiet autofill request the moment a sign-in page loads; the tests click the
@@ -43,7 +38,7 @@ describe.each(e2eEngines())('passkeys in Chromium (%s)', (engine) => {
   let rp: CallbackListener;
   let config: oidc.Configuration;
   const browsers = new Browsers();
-  const shoot = screenshots(`passkeys-${engine}-`);
+  const shots = shotsAtSizes(`passkeys-${engine}-`);
 
   beforeAll(async () => {
     server = await startTestServer(engine);
@@ -56,15 +51,6 @@ describe.each(e2eEngines())('passkeys in Chromium (%s)', (engine) => {
     await rp?.close();
   });
   afterEach(() => browsers.closeAll());
-
-  async function shots(page: Page, name: string) {
-    for (const viewport of VIEWPORTS) {
-      await page.setViewportSize(viewport);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
-      await shoot(page, `${name}-${viewport.name}`);
-    }
-    await page.setViewportSize(VIEWPORTS[0]);
-  }
 
   it.each<Locale>(['en', 'ar'])('%s: registered, named, used to sign in instead of the password, removed', async (locale) => {
     const email = `passkey-${locale}-${engine}@example.com`;

@@ -7,7 +7,7 @@ import { Browsers, openWatchedPage } from '../helpers/browser.js';
 import { e2eEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { heading, screenshots, signUpToAccount } from '../helpers/vault-ui.js';
+import { heading, shotsAtSizes, signUpToAccount } from '../helpers/vault-ui.js';
 
 /**
  * The second factor in Chromium: an authenticator app set up from the account page
@@ -15,17 +15,12 @@ import { heading, screenshots, signUpToAccount } from '../helpers/vault-ui.js';
  * once), then asked after the password at an openid-client RP, whose ID token says
  * so in `amr` and `acr`. English and Arabic; SCREENSHOT_DIR saves each page.
  */
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
 describe.each(e2eEngines())('the second factor in Chromium (%s)', (engine) => {
   let server: TestServer;
   let rp: CallbackListener;
   let config: oidc.Configuration;
   const browsers = new Browsers();
-  const shoot = screenshots(`second-factor-${engine}-`);
+  const shots = shotsAtSizes(`second-factor-${engine}-`);
 
   beforeAll(async () => {
     server = await startTestServer(engine);
@@ -38,15 +33,6 @@ describe.each(e2eEngines())('the second factor in Chromium (%s)', (engine) => {
     await rp?.close();
   });
   afterEach(() => browsers.closeAll());
-
-  async function shots(page: Page, name: string) {
-    for (const viewport of VIEWPORTS) {
-      await page.setViewportSize(viewport);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
-      await shoot(page, `${name}-${viewport.name}`);
-    }
-    await page.setViewportSize(VIEWPORTS[0]);
-  }
 
   it.each<Locale>(['en', 'ar'])('%s: set up from the account page, asked after the password, amr and acr at the RP', async (locale) => {
     const email = `factor-${locale}-${engine}@example.com`;

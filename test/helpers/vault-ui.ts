@@ -21,6 +21,28 @@ export function screenshots(prefix: string) {
   };
 }
 
+export const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+/**
+ * `shots(page, name)`: at each of VIEWPORTS, the page must not scroll sideways, and with
+ * SCREENSHOT_DIR it is saved as `<prefix><name>-<viewport>.png`; back to desktop after.
+ */
+export function shotsAtSizes(prefix: string) {
+  const shoot = screenshots(prefix);
+  return async function shots(page: Page, name: string): Promise<void> {
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect({ name, viewport: viewport.name, overflow: overflow <= 0 }).toEqual({ name, viewport: viewport.name, overflow: true });
+      await shoot(page, `${name}-${viewport.name}`);
+    }
+    await page.setViewportSize(VIEWPORTS[0]);
+  };
+}
+
 /** A message as the page shows it: in Arabic, string values are bidi-isolated (U+2068 … U+2069). */
 export function ui(locale: Locale, key: string, vars: Record<string, string> = {}): string {
   const isolated = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, locale === 'ar' ? `\u2068${v}\u2069` : v]));
