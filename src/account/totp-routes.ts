@@ -59,7 +59,7 @@ export function totpRouter(deps: TotpRouteDeps): Router {
     if (!session) return ctx.redirect('/account/login');
     try {
       await totp.disable(session.account.id, session.input.password, ctx.ip);
-      ctx.redirect('/account?factor=disabled');
+      ctx.redirect('/account?factor=disabled#factors');
     } catch (error) {
       await refused(ctx, session.account, error);
     }
