@@ -109,6 +109,8 @@ export interface Config {
   outbound: { allowPrivate: boolean; timeoutMs: number };
   /** Without `smtpUrl`, mail goes to DATA_DIR/outbox outside production (see requireMail). */
   mail: { smtpUrl?: string; from: string };
+  /** Where generated development secrets are kept, and whether this start made them (said once at boot). */
+  devSecrets?: { file: string; created: boolean };
 }
 
 export class ConfigError extends Error {
@@ -165,21 +167,21 @@ function readJson(file: string): Record<string, unknown> {
 const KEYS = Object.keys(ConfigSchema.shape) as (keyof Raw)[];
 
 /** Keeps generated development secrets next to the data, readable by the owner only. */
-function devSecrets(dataDir: string | undefined): { COOKIE_KEYS: string; OPERATOR_KEY: string } {
+function devSecrets(dataDir: string | undefined): { COOKIE_KEYS: string; OPERATOR_KEY: string; file?: string; created?: boolean } {
   const fresh = () => ({
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     OPERATOR_KEY: randomBytes(32).toString('base64url'),
   });
   if (!dataDir) return fresh();
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  if (existsSync(file)) return { ...JSON.parse(readFileSync(file, 'utf8')), file, created: false };
   // The embedded database and these secrets live here: the owner's only.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
   const secrets = fresh();
   writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
-  return secrets;
+  return { ...secrets, file, created: true };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Raw, unknown>> = {}): Config {
@@ -263,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     refreshTokenReuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
     outbound: { allowPrivate: raw.OUTBOUND_ALLOW_PRIVATE, timeoutMs: raw.OUTBOUND_TIMEOUT_MS },
     mail: { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
+    ...(secrets?.file ? { devSecrets: { file: secrets.file, created: secrets.created ?? false } } : {}),
   };
 }
 

@@ -155,6 +155,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       })());
 
     logger.info({ url: config.issuer, port, engine: database.engine }, 'listening');
+    // Said at every start, loudest on the first: where the generated secrets live (the path, never their values).
+    if (config.devSecrets) {
+      const where = { file: config.devSecrets.file };
+      if (config.devSecrets.created) logger.warn(where, 'development secrets generated (cookie keys, operator key); they are kept in this file, readable by you only; set COOKIE_KEYS and OPERATOR_KEY instead in production');
+      else logger.info(where, 'development secrets read from this file');
+    }
     return { url, services, server, adminSocket, close };
   } catch (error) {
     await database?.close().catch(() => undefined);

@@ -116,6 +116,10 @@ describe('config', () => {
       expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
       expect(statSync(dir).mode & 0o777).toBe(0o700);
       expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toHaveProperty('OPERATOR_KEY');
+      // The first start says it made them and where; later starts say where they were read.
+      expect(first.devSecrets).toEqual({ file: join(dir, 'secrets.json'), created: true });
+      expect(second.devSecrets).toEqual({ file: join(dir, 'secrets.json'), created: false });
+      expect(loadConfig({}, { DATA_DIR: dir, ...secrets }).devSecrets).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
