@@ -22,6 +22,41 @@ export function e2eEngines(): Engine[] {
   return process.env.DATABASE_URL?.startsWith('postgres') ? ['postgres'] : ['pglite'];
 }
 
+const workerDatabases = new Map<string, Promise<string>>();
+
+/**
+ * DATABASE_URL for this Jest worker: a database of its own (`<name>_w<worker id>`,
+ * created when missing), so files running in parallel never share one. A test that
+ * terminates backends, or kysely's migrator (which looks for its lock table in every
+ * schema of the database), then only ever meets its own worker's files.
+ */
+export function postgresUrl(): Promise<string> {
+  const base = process.env.DATABASE_URL!;
+  const worker = process.env.JEST_WORKER_ID ?? '1';
+  let pending = workerDatabases.get(base);
+  if (!pending) {
+    pending = (async () => {
+      const url = new URL(base);
+      const name = `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}_w${worker}`;
+      if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error('DATABASE_URL must name a database of letters, digits and _');
+      const admin = new pg.Client({ connectionString: base });
+      await admin.connect();
+      try {
+        const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+        if (!exists.rowCount) await admin.query(`create database ${name}`).catch((error: { code?: string }) => {
+          if (error.code !== '42P04') throw error; // made meanwhile by another process of this worker id
+        });
+      } finally {
+        await admin.end();
+      }
+      url.pathname = `/${name}`;
+      return url.href;
+    })();
+    workerDatabases.set(base, pending);
+  }
+  return pending;
+}
+
 export interface TestDatabase extends DatabaseHandle {
   /** Empties every table but the signing keys and the migration log. */
   reset(): Promise<void>;
@@ -35,7 +70,7 @@ export async function testDatabase(engine: Engine): Promise<TestDatabase> {
   let handle: DatabaseHandle;
   let drop = async () => {};
   if (engine === 'postgres') {
-    const url = process.env.DATABASE_URL!;
+    const url = await postgresUrl();
     const schema = `t_${randomBytes(6).toString('hex')}`;
     handle = await openDatabase({ kind: 'postgres', url }, { schema, poolSize: 5 });
     drop = async () => {

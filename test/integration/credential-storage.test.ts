@@ -17,7 +17,7 @@ import { createLogger } from '../../src/ops/logger.js';
 import { startServer } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
 import { FormAgent } from '../helpers/agent.js';
-import { engines, type Engine } from '../helpers/db.js';
+import { engines, postgresUrl, type Engine } from '../helpers/db.js';
 import { authorizationRequest, discover, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, testSecrets, type TestServer } from '../helpers/server.js';
 
@@ -136,7 +136,7 @@ async function freshDatabase(engine: Engine): Promise<DatabaseHandle & { drop():
     const handle = await openDatabase({ kind: 'memory' });
     return { ...handle, drop: () => handle.close() };
   }
-  const url = process.env.DATABASE_URL!;
+  const url = await postgresUrl();
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const handle = await openDatabase({ kind: 'postgres', url }, { schema, poolSize: 3 });
   return {

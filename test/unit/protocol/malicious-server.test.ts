@@ -117,23 +117,20 @@ describe('KDF parameters below the floor', () => {
 
   it.each(weak)('refuses %s in unlockVault before Argon2 runs', async (_label, kdf) => {
     const argon2 = jest.fn<Argon2idFunction>(fakeArgon2);
-    const started = Date.now();
     await expect(unlockVault({ passphrase: PASS, vaultId: VAULT, kdf, wrappedMk: 'x'.repeat(96), argon2 })).rejects.toThrow(
       KdfPolicyError,
     );
+    // Refused before Argon2 runs: proven by the call count, not by a clock (a loaded machine makes clocks lie).
     expect(argon2).not.toHaveBeenCalled();
-    expect(Date.now() - started).toBeLessThan(50);
   });
 
-  it('refuses them in deriveRoot as well, and with the default (real) Argon2id returns at once', async () => {
+  it('refuses them in deriveRoot as well, also with the default (real) Argon2id', async () => {
     for (const [, kdf] of weak) {
       const argon2 = jest.fn<Argon2idFunction>(fakeArgon2);
       await expect(deriveRoot(PASS, kdf, argon2)).rejects.toThrow(KdfPolicyError);
       expect(argon2).not.toHaveBeenCalled();
     }
-    const started = Date.now();
     await expect(deriveRoot(PASS, { ...floor, m: 8 })).rejects.toThrow(KdfPolicyError);
-    expect(Date.now() - started).toBeLessThan(50);
   });
 
   it('refuses a weak cost when creating a vault or changing the passphrase', async () => {
