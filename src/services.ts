@@ -25,7 +25,7 @@ import { TtlCache } from './oidc/adapter.js';
 import { AccountSessions } from './accounts/sessions.js';
 import { ConnectedServices } from './accounts/connected-services.js';
 import { WathiqaVerifier } from './verifiers/wathiqa.js';
-import { EmailControl } from './verifiers/email-control.js';
+import { EmailControl, emailCodeKey } from './verifiers/email-control.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -109,6 +109,6 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     sessions,
     connections: new ConnectedServices(db, () => oidc.provider),
     wathiqaVerifier,
-    emailControl: new EmailControl(db, mailLinks, mailer, wathiqaVerifier, logger),
+    emailControl: new EmailControl(db, mailLinks, mailer, wathiqaVerifier, logger, emailCodeKey(config.operatorKey)),
   };
 }

@@ -5,13 +5,15 @@
  * SD-JWT VC an external verifier would (DESIGN 5.6), encrypted to the vault's HE key,
  * and forgets the address.
  *
- * What is kept: per code, a random salt and SHA-256(salt | email | code), the
- * account, the expiry (10 minutes) and the attempts so far. Never the address, the
+ * What is kept: per code, a random salt and HMAC-SHA256(salt | email | code) under a
+ * key derived from OPERATOR_KEY (so a copy of the database alone cannot test guessed
+ * addresses against a pending code), the account, the expiry (10 minutes) and the
+ * attempts so far. Never the address, the
  * code or the attestation; nothing here logs them. Mails are counted (per account
  * and per IP, the mailed-link limits) before anything else; attempts are counted
  * before the code is compared, at most 5 per code.
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import * as z from 'zod';
 import type { Database } from '../db/index.js';
@@ -52,7 +54,10 @@ export const EmailControlErrors = {
     problem(429, code, code === 'ip_limited' ? 'too many mails from this network; try again later' : 'too many codes mailed for this account; try again later', retryAfter(seconds)),
 };
 
-const digestOf = (salt: string, email: string, code: string) => createHash('sha256').update(`${salt}|${email}|${code}`, 'utf8').digest();
+/** The code digests' key: its own, derived from the operator key, used for nothing else. */
+export function emailCodeKey(operatorKey: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', operatorKey, new Uint8Array(0), 'wathiqa/email-control-code', 32));
+}
 
 export class EmailControl {
   constructor(
@@ -61,7 +66,12 @@ export class EmailControl {
     private readonly mailer: Mailer,
     private readonly verifier: WathiqaVerifier,
     private readonly logger: Logger,
+    private readonly codeKey: Uint8Array,
   ) {}
+
+  private digestOf(salt: string, email: string, code: string): Buffer {
+    return createHmac('sha256', this.codeKey).update(`${salt}|${email}|${code}`, 'utf8').digest();
+  }
 
   /** Counts the mail, then mails a code to `email`; returns the id the page confirms with. */
   async start(accountId: string, email: string, locale: Locale, ip: string): Promise<{ id: string }> {
@@ -79,7 +89,7 @@ export class EmailControl {
       .values({
         account_id: accountId,
         salt,
-        digest: digestOf(salt, email, code).toString('base64url'),
+        digest: this.digestOf(salt, email, code).toString('base64url'),
         expires_at: sql<Date>`now() + make_interval(secs => ${EMAIL_CODE_TTL_SECONDS})` as never,
       })
       .returning('id')
@@ -119,7 +129,7 @@ export class EmailControl {
     if (counted.expired) throw EmailControlErrors.expired();
     if (counted.attempts > EMAIL_CODE_MAX_ATTEMPTS) throw EmailControlErrors.tooManyAttempts();
     const expected = Buffer.from(counted.digest, 'base64url');
-    const given = digestOf(counted.salt, email, CODE.test(code) ? code : '');
+    const given = this.digestOf(counted.salt, email, CODE.test(code) ? code : '');
     if (!(expected.length === given.length && timingSafeEqual(expected, given)) || !CODE.test(code)) {
       throw EmailControlErrors.invalidCode(Math.max(0, EMAIL_CODE_MAX_ATTEMPTS - counted.attempts));
     }

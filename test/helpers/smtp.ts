@@ -16,14 +16,24 @@ export interface SmtpReceiver {
   close(): Promise<void>;
 }
 
-/** A real SMTP server in the test process (smtp-server), each message parsed with mailparser. */
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+/**
+ * A real SMTP server in the test process (smtp-server), each message parsed with mailparser.
+ * `refuse`: recipients it answers with a permanent failure (550), as a relay does for a dead mailbox.
+ */
+export async function startSmtpReceiver(options: { refuse?: (to: string) => boolean } = {}): Promise<SmtpReceiver> {
   const received: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (options.refuse?.(address.address)) {
+        callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { compactDecrypt, decodeJwt, decodeProtectedHeader } from 'jose';
 import { sql } from 'kysely';
 import { signInToAccount } from '../helpers/account.js';
@@ -45,7 +45,7 @@ describe.each(engines())('Wathiqa as an email verifier (%s)', (engine) => {
   const mk = new Uint8Array(randomBytes(32));
 
   beforeAll(async () => {
-    smtp = await startSmtpReceiver();
+    smtp = await startSmtpReceiver({ refuse: (to) => to.startsWith('refused-') });
     server = await startRecordingServer(engine, { SMTP_URL: smtp.url, MAIL_LINKS_PER_ADDRESS: 3, MAIL_LINKS_PER_IP: 50 });
   }, 60_000);
   afterAll(async () => {
@@ -237,6 +237,32 @@ describe.each(engines())('Wathiqa as an email verifier (%s)', (engine) => {
     expect(((await refused.json()) as { error: string }).error).toBe('mail_limited');
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(3);
+  });
+
+  it('answers 503 mail_failed when the relay refuses the code, keeps no code row and logs no address', async () => {
+    const h = await holder();
+    const email = `refused-${randomUUID().slice(0, 8)}@example.org`;
+    const logsBefore = server.logs.length;
+    const response = await post(h, `${BASE}/start`, { email });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('60');
+    expect(await response.json()).toEqual({ error: 'mail_failed', error_description: 'the code could not be mailed; try again later' });
+    expect(await server.database.db.selectFrom('email_control_codes').selectAll().execute()).toEqual([]);
+    const logged = server.logs.slice(logsBefore).join('');
+    expect(logged).toContain('email control code not mailed');
+    expect(logged).not.toContain(email.split('@')[0]!);
+  });
+
+  it('keeps a keyed digest of the code: a copy of the database alone cannot test a guessed address', async () => {
+    const h = await holder();
+    const email = `keyed-${randomUUID().slice(0, 8)}@example.org`;
+    const id = await start(h, email);
+    const code = await codeFor(email);
+    const row = await server.database.db.selectFrom('email_control_codes').select(['salt', 'digest']).where('id', '=', id).executeTakeFirstOrThrow();
+    // Knowing the salt, the address and the code is not enough without OPERATOR_KEY.
+    expect(createHash('sha256').update(`${row.salt}|${email}|${code}`, 'utf8').digest('base64url')).not.toBe(row.digest);
+    expect(Buffer.from(row.digest, 'base64url')).toHaveLength(32);
+    expect((await confirm(h, id, email, code)).status).toBe(200);
   });
 
   it('keeps the address in no table and no log line', async () => {
