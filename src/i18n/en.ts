@@ -432,10 +432,9 @@ export const en = {
   'passport.scans_heading': 'Scans',
   'passport.share': 'Share with {client}',
   'passport.sharing': 'Encrypting and sending…',
-  'passport.share_blocked': 'Something asked for is missing from your vault. Add it and come back, or decline.',
+  'passport.share_blocked': 'Something asked for is missing from your vault. Add it above, or decline.',
   'passport.share_note': 'Your account page lists what you shared. There you can revoke the access of {client} to your scans.',
   'passport.error.send': 'Your documents could not be sent. Nothing was shared. Please try again.',
-  'passport.error.expired': 'This request has expired. Nothing was shared. Go back to {client} and start again.',
   'passport.error.scan': 'A scan could not be decrypted, or it is not the scan its document refers to. Nothing was shared.',
   'passport.error.data': 'This page is incomplete, so nothing can be shared. Decline, and start again from {client}.',
   // Verification asked for (DESIGN 5.6), and the verifications that go with a release.
@@ -622,6 +621,16 @@ export const en = {
   'deleted.text': 'The Wathiqa account {email} and everything in it are gone, and this browser is signed out.',
   'deleted.services': 'Services you signed in to can no longer use it. What they already received stays with them.',
   'deleted.home': 'Go to the home page',
+  // Consent that completes itself, stale requests, the key fingerprint explained (issue #11 point 2).
+  'passport.missing_add': 'You can add it here: what you enter is encrypted in this page and saved in your vault, and then you come back to this request.',
+  'passport.editor_note': 'When you save, you come back to what {client} asks for. Nothing is shared until you choose Share.',
+  'passport.scans_missing': '{client} also asked for {slots}; this document has none. You can add it now, or share without it.',
+  'passport.complete': 'Add what is missing',
+  'passport.edit': 'Edit this document',
+  'passport.stale': 'This request is no longer valid: it expired, it was answered in another tab, or you signed out. Nothing was shared from this page.',
+  'passport.return_to': 'Return to {client}',
+  'passport.return_none': 'Go back to {client} and start again from there.',
+  'passport.key_explain': 'It names the key your documents are encrypted to. If {client} publishes its fingerprint, compare the two: when they match, only {client} can read what you share.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

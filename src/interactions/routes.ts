@@ -20,6 +20,7 @@ import { asksForPassport, releaseKey } from '../passport/client-policy.js';
 import type { ReleaseService } from '../passport/service.js';
 import { parsePassportScope } from '../protocol/passport-scope.js';
 import { accountCsrfScope } from '../account/api-auth.js';
+import { sessionAccountId } from '../account/session.js';
 import { isVerifierClient } from '../verifiers/policy.js';
 
 export interface InteractionDeps {
@@ -59,6 +60,25 @@ function clientView(client: { clientName?: string; clientId: string; logoUri?: s
     tosUri: client.tosUri,
     clientUri: client.clientUri,
   };
+}
+
+/**
+ * Where "Return to <service>" leads when a consent page is no longer valid: the
+ * registered client_uri, else the origin of the redirect URI this request uses
+ * (oidc-provider checked it against the registered ones); null for a native app's
+ * own scheme. Never the redirect URI itself: without a response it means nothing.
+ */
+export function returnUri(clientUri: string | undefined, redirectUri: unknown): string | null {
+  const web = (value: unknown): URL | undefined => {
+    if (typeof value !== 'string') return undefined;
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return web(clientUri)?.href ?? web(redirectUri)?.origin ?? null;
 }
 
 function formOf<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
@@ -150,7 +170,7 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
     const m = client.metadata() as unknown as { passport_release_alg: string; passport_scope?: unknown; jwks?: { keys?: JWK[] }; jwks_uri?: string; verifier?: unknown };
     // A verifier's release carries the holder's public keys (DESIGN 5.5): the page must know.
     const verifier = isVerifierClient(m);
-    return { clientId: client.clientId, alg: m.passport_release_alg, jwks: m.jwks, jwksUri: m.jwks_uri, defaultScope: m.passport_scope, verifier };
+    return { clientId: client.clientId, alg: m.passport_release_alg, jwks: m.jwks, jwksUri: m.jwks_uri, defaultScope: m.passport_scope, verifier, clientUri: client.clientUri };
   }
 
   /** What the passport consent page needs to build and encrypt the release in the browser. */
@@ -180,6 +200,8 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
         passport_scope: parsePassportScope(raw),
         verifier: target.verifier,
         vault_csrf: csrf.token(ctx, accountCsrfScope(accountId)),
+        return_uri: returnUri(target.clientUri, details.params.redirect_uri),
+        expires_at: typeof details.exp === 'number' ? details.exp : null,
       },
     };
   }
@@ -211,6 +233,21 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
       await holdForSecondFactor(details, { accountId, amr: ['pwd'] });
     }
     await page(ctx, provider, details);
+  });
+
+  // Can this consent still be answered? The passport consent page asks when it becomes
+  // visible again, when its vault locks for idleness and when the interaction expires.
+  router.get('/status', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    let live = false;
+    try {
+      const { details } = await load(ctx);
+      const signedIn = await sessionAccountId(oidc.provider, ctx);
+      live = details.prompt.name === 'consent' && signedIn !== undefined && signedIn === details.session?.accountId;
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+    }
+    ctx.body = { live };
   });
 
   router.get('/signup', async (ctx) => {

@@ -24,6 +24,15 @@ export interface ReleaseData {
   /** The client is a verifier: the release carries the holder's public keys (DESIGN 5.5). */
   verifier: boolean;
   vault_csrf: string;
+  /**
+   * Where "Return to <service>" leads once the request is no longer valid: the
+   * client's registered client_uri, else the origin of this request's redirect URI
+   * (chosen by the server, never taken from the request as given); null when
+   * neither is an http(s) address (a native app's own scheme).
+   */
+  return_uri: string | null;
+  /** When the interaction expires (seconds since the epoch), if known. */
+  expires_at: number | null;
 }
 
 export class ReleaseDataError extends Error {
@@ -48,6 +57,11 @@ function httpUrl(value: unknown, name: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ReleaseDataError(name);
   return raw; // as given: the issuer is compared exactly by the RP
+}
+
+function seconds(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw new ReleaseDataError(name);
+  return value;
 }
 
 export function parseReleaseData(value: unknown): ReleaseData {
@@ -79,6 +93,8 @@ export function parseReleaseData(value: unknown): ReleaseData {
     passport_scope: scope,
     verifier: v.verifier,
     vault_csrf: text(v.vault_csrf, 'vault_csrf', 256),
+    return_uri: v.return_uri === null || v.return_uri === undefined ? null : httpUrl(v.return_uri, 'return_uri'),
+    expires_at: v.expires_at === null || v.expires_at === undefined ? null : seconds(v.expires_at, 'expires_at'),
   };
 }
 

@@ -272,3 +272,25 @@ export function summaryOf(element: Readable): string {
   }
   return [data.given_name, data.family_name].filter(Boolean).join(' ');
 }
+
+/**
+ * The scans asked for that the element lacks: a selfie or a translation (the
+ * type's required slots are always there). The release may go without them (the
+ * RP SDK accepts that), but the page offers to add them first.
+ */
+export function missingScans(requirement: PassportRequirement, element: Readable): SlotSpec[] {
+  const files = element.content.files as Record<string, FileLink | FileLink[]>;
+  return leavingSlots(requirement, element.record.type).filter((slot) => !slot.required && slotLinks(files, slot.name).length === 0);
+}
+
+/**
+ * The element the editor just wrote for a requirement: readable, of a type it
+ * accepts, and new or at a higher version than `before` (the vault before the
+ * write); the most recently changed if several. Undefined when nothing was written.
+ */
+export function writtenFor(requirement: PassportRequirement, before: readonly OpenedElement[], after: readonly OpenedElement[]): string | undefined {
+  const previous = new Map(before.map((o) => [o.record.id, o.record.version]));
+  const changed = candidatesFor(requirement, after).filter((o) => (previous.get(o.record.id) ?? 0) < o.record.version);
+  changed.sort((a, b) => b.record.updated_at.localeCompare(a.record.updated_at));
+  return changed[0]?.record.id;
+}

@@ -15,14 +15,19 @@ import {
   requiresVerification,
   VaultIntegrityError,
   type AttestationSummary,
+  type ElementType,
   type FileLink,
   type HolderPrivateJwk,
   type PassportRequirement,
   type ReleaseHolder,
+  type SignedState,
+  type StateChange,
+  type StateCheck,
 } from '../../protocol/index.js';
 import { ApiError, NetworkError, VaultApi, type VaultRecord } from '../vault/api.js';
 import { AttestationSummaries, sealedOf } from '../vault/attestations.js';
 import { focusQuietly, h, replace, uid } from '../vault/dom.js';
+import type { EditorHost, Notice } from '../vault/editor-host.js';
 import { errorText } from '../vault/errors.js';
 import { displayValue, formatBytes, isLtrValue } from '../vault/groups.js';
 import type { Translator, Vars } from '../vault/i18n.js';
@@ -31,11 +36,12 @@ import { openRecords, type OpenedElement } from '../vault/opened.js';
 import { accountLinkFor, rememberReturnName, type NameStore } from '../vault/return-to.js';
 import { observeVersion, type VersionStore } from '../vault/rollback.js';
 import { mediaTypeName, openScan } from '../vault/scans.js';
-import { checkServedVault, elementProblemsText, refusalText } from '../vault/state.js';
+import { checkServedVault, elementProblemsText, refusalText, signChange } from '../vault/state.js';
 import { servedHolderKeys } from '../vault/holder-keys.js';
 import { BlobUrls, KeyBox, LockedError } from '../vault/session.js';
 import { verifiedList } from '../vault/ui/attestations.js';
 import { busy, messageBox, screenHeading, type MessageBox } from '../vault/ui/common.js';
+import { editorScreen } from '../vault/ui/editor.js';
 import { unlockForm } from '../vault/ui/unlock-form.js';
 import { postRelease } from './api.js';
 import { attachPresentations, liveAttestations, offeredFor, type SummaryLookup } from './attested.js';
@@ -49,14 +55,17 @@ import {
   leavingFields,
   leavingScans,
   listOf,
+  missingScans,
   MissingScanError,
   summaryOf,
   unreadableFor,
+  writtenFor,
   type Choice,
   type LeavingScan,
   type Readable,
 } from './model.js';
 import { encryptRelease, ReleaseKeyError, resolveReleaseKey, type Fetch, type ResolvedKey } from './release-key.js';
+import { interactionLive, isStaleAnswer, msUntil } from './stale.js';
 import { fetchVerifiers, fittingVerifiers, namedVerifiers, type VerifierInfo } from './verifiers.js';
 
 export interface ConsentOptions {
@@ -81,7 +90,7 @@ export interface ConsentOptions {
 
 type ScanState = { url: string } | { error: unknown };
 
-export class ConsentPage {
+export class ConsentPage implements EditorHost {
   readonly tr: Translator;
   readonly data: ReleaseData;
   readonly api: VaultApi;
@@ -115,6 +124,15 @@ export class ConsentPage {
   /** GET /verifiers, fetched only when the RP asks for verification (names and links). */
   private readonly verifierList: Promise<VerifierInfo[]>;
   private sent = false;
+  /** The served vault's state check under MK (DESIGN 5.8): writes from this page sign the next record from it. */
+  private state: { vault: VaultRecord; check: StateCheck } | undefined;
+  /** Cleanups of the open editor (chosen scans' bytes), run when the vault locks. */
+  private readonly forgetHooks = new Set<() => void>();
+  /** The requirement a document is being added or completed for, and the vault before the write. */
+  private editing: { index: number; before: OpenedElement[] } | undefined;
+  /** The request can no longer be answered (expired, answered elsewhere, signed out). */
+  private stale = false;
+  private readonly staleBox = messageBox('alert');
 
   constructor(options: ConsentOptions) {
     this.options = options;
@@ -130,8 +148,15 @@ export class ConsentPage {
     options.decision?.prepend(this.share);
     this.idle = new IdleTimer({ timeoutMs: options.idleMs ?? IDLE_LOCK_MS, target: document, onIdle: () => this.lock() });
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.idle.check();
+      if (document.visibilityState !== 'visible') return;
+      this.idle.check();
+      // Back after a while: the request may have expired, or been answered in another tab.
+      void this.checkLive();
     });
+    const expiry = msUntil(options.data.expires_at);
+    if (expiry !== undefined) setTimeout(() => void this.checkLive(), expiry + 1000);
+    // Writes from the in-page editor carry the next state record, like the vault page's.
+    this.api.signer = { sign: (change) => this.signState(change) };
     window.addEventListener('pagehide', () => this.forget());
     this.keyPromise = resolveReleaseKey(options.data, options.fetch);
     this.verifierList = this.requirements.some(requiresVerification) ? fetchVerifiers(options.fetch) : Promise.resolve([]);
@@ -150,9 +175,9 @@ export class ConsentPage {
   async start(): Promise<void> {
     if (this.options.asksSlot) {
       replace(this.options.asksSlot, this.asks());
-      replace(this.options.root, this.banner.el, this.stateBanner.el, this.stage);
+      replace(this.options.root, this.staleBox.el, this.banner.el, this.stateBanner.el, this.stage);
     } else {
-      replace(this.options.root, this.asks(), this.banner.el, this.stateBanner.el, this.stage);
+      replace(this.options.root, this.staleBox.el, this.asks(), this.banner.el, this.stateBanner.el, this.stage);
     }
     void this.showKey();
     this.showStage(h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
@@ -267,6 +292,7 @@ export class ConsentPage {
           ' ',
           h('code', { dir: 'ltr', class: 'fingerprint' }, resolved.thumbprint),
           h('span', { class: 'key-origin' }, this.t('passport.key_from', { client: this.client, origin: resolved.origin })),
+          h('span', { class: 'key-explain' }, this.t('passport.key_explain', { client: this.client })),
         );
       }
     } catch (err) {
@@ -287,17 +313,39 @@ export class ConsentPage {
   async refresh(): Promise<VaultRecord | null> {
     const vault = await this.api.read();
     this.vault = vault;
-    if (vault) {
-      const check = observeVersion(this.options.storage, vault.vault_id, vault.version);
-      if (check.rolledBack) this.banner.show(this.t('vault.rollback', { served: vault.version, seen: check.seen }));
-    }
+    if (vault) this.observeVersion(vault.vault_id, vault.version);
     return vault;
+  }
+
+  /** Records a vault version the server reported; warns on a rollback. */
+  observeVersion(vaultId: string, version: number): void {
+    const check = observeVersion(this.options.storage, vaultId, version);
+    if (check.rolledBack) this.banner.show(this.t('vault.rollback', { served: version, seen: check.seen }));
+  }
+
+  /** The record for a write from the in-page editor: the checked state plus the change. */
+  private signState(change: StateChange): SignedState {
+    // Only from the check of the vault served last: never sign on top of a record that was not checked.
+    if (!this.vault || this.state?.vault !== this.vault) throw new LockedError();
+    return signChange(this.keys.use(), this.vault, this.state.check, change);
+  }
+
+  errorText(err: unknown, fallback?: string): string {
+    return errorText(this.t, err, fallback);
+  }
+
+  onForget(hook: () => void): () => void {
+    this.forgetHooks.add(hook);
+    return () => this.forgetHooks.delete(hook);
   }
 
   private showStage(node: HTMLElement, focus?: HTMLElement | null): void {
     replace(this.stage, node);
-    // While reviewing, each requirement has its own block: the summary above would say it twice.
-    if (this.options.asksSlot) this.options.asksSlot.hidden = node.classList.contains('passport-review');
+    // While reviewing (or editing for a requirement), each requirement has its own block: the summary above would say it twice.
+    const editing = node.classList.contains('passport-editor');
+    if (this.options.asksSlot) this.options.asksSlot.hidden = node.classList.contains('passport-review') || editing;
+    // While editing, Save and Cancel are the page's actions: Decline next to them would read as the editor's.
+    if (this.options.decision) this.options.decision.hidden = editing;
     if (focus !== undefined) focusQuietly(focus);
   }
 
@@ -349,30 +397,113 @@ export class ConsentPage {
 
   private unlocked(mk: Uint8Array<ArrayBuffer>): void {
     this.keys.hold(mk);
+    if (!this.openVault()) return;
+    this.idle.start();
+    this.showStage(h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
+    void this.readAttestations().then(() => {
+      if (!this.keys.unlocked) return;
+      this.selectFirst();
+      this.showReview();
+    });
+  }
+
+  /**
+   * Checks the served vault against its state record under MK and decrypts what it
+   * allows. False (key dropped, unlock screen again) when the whole vault is refused:
+   * nothing leaves from a vault that does not match its record, nor any element it refuses.
+   */
+  private openVault(): boolean {
+    const mk = this.keys.use();
     const records = this.vault?.elements ?? [];
-    // Nothing leaves from a vault that does not match its state record, nor any element it refuses.
     const check = this.vault ? checkServedVault(mk, this.vault, this.options.storage) : undefined;
     if (check?.refused) {
       this.forget();
       this.stateBanner.show(refusalText(this.t, check.refused));
       this.showUnlock();
-      return;
+      return false;
     }
+    this.state = this.vault && check ? { vault: this.vault, check } : undefined;
     const problems = check && elementProblemsText(this.t, check);
     if (problems) this.stateBanner.show(problems);
     else this.stateBanner.clear();
     const opened = openRecords(mk, records.filter((r) => !check?.refusedElements.has(r.id)));
     this.opened = records.map((record) => opened.find((o) => o.record === record) ?? { record });
-    this.idle.start();
-    this.showStage(h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
-    void this.readAttestations().then(() => {
+    return true;
+  }
+
+  /** A requirement nothing is picked for gets its first candidate. */
+  private selectFirst(): void {
+    for (const index of this.requirements.keys()) {
+      const first = this.candidates(index)[0];
+      if (first && !this.candidates(index).some((c) => c.record.id === this.selected.get(index))) this.selected.set(index, first.record.id);
+    }
+  }
+
+  /** Adds (or completes) a document for requirement `index` with the vault's own editor, here. */
+  private edit(index: number, type: ElementType, existing?: Readable): void {
+    this.editing = { index, before: this.opened.slice() };
+    const screen = editorScreen(this, type, existing);
+    const note = h('p', { class: 'hint passport-editor-note' }, this.t('passport.editor_note', { client: this.client }));
+    screen.querySelector('.lead')?.after(note);
+    this.showStage(h('div', { class: 'passport-editor' }, screen), screen.querySelector<HTMLElement>('.vault-heading'));
+    this.updateShare();
+  }
+
+  /** The editor was left without saving: back to the review as it was. */
+  leaveEditor(): void {
+    this.editing = undefined;
+    this.showReview();
+  }
+
+  /**
+   * After the editor's write (or a conflict): the vault is read again, checked and
+   * decrypted; what the holder picked and unticked is kept, and the document just
+   * written is picked for the requirement it was made for.
+   */
+  async editorDone(notice: Notice): Promise<void> {
+    const editing = this.editing;
+    this.editing = undefined;
+    try {
+      await this.refresh();
+      if (!this.keys.unlocked || !this.openVault()) return;
+      await this.readAttestations();
       if (!this.keys.unlocked) return;
-      for (const index of this.requirements.keys()) {
-        const first = this.candidates(index)[0];
-        if (first && !this.selected.has(index)) this.selected.set(index, first.record.id);
+      if (editing) {
+        const written = writtenFor(this.requirements[editing.index]!, editing.before, this.opened);
+        if (written && this.candidates(editing.index).some((c) => c.record.id === written)) this.selected.set(editing.index, written);
       }
-      this.showReview();
-    });
+      this.selectFirst();
+      this.showReview(notice);
+    } catch (err) {
+      this.fatal(err);
+    }
+  }
+
+  /** Asks the server whether the request can still be answered; marks the page stale when not. */
+  private async checkLive(): Promise<void> {
+    if (this.stale || this.sent) return;
+    if ((await interactionLive(this.data.uid, this.options.fetch)) === false) this.markStale();
+  }
+
+  /**
+   * The request cannot be answered any more: Share (and Decline) are disabled and the
+   * page offers the way back to the service. The vault stays as it is: a document
+   * being added is still the holder's to save.
+   */
+  private markStale(): void {
+    if (this.stale || this.sent) return;
+    this.stale = true;
+    const target = this.data.return_uri;
+    this.staleBox.show(
+      this.t('passport.stale', { client: this.client }),
+      target
+        ? h('p', { class: 'actions' }, h('a', { href: target, class: 'button button-secondary', rel: 'noopener noreferrer', 'data-return': '' }, this.t('passport.return_to', { client: this.client })))
+        : h('p', null, this.t('passport.return_none', { client: this.client })),
+    );
+    this.staleBox.el.classList.add('passport-stale');
+    for (const button of this.options.decision?.querySelectorAll('button') ?? []) button.disabled = true;
+    this.updateShare();
+    this.staleBox.el.scrollIntoView({ block: 'nearest' });
   }
 
   /** Reads the summaries of every sealed attestation (issuer, dates, what it covers): they decide what is offered. */
@@ -384,6 +515,10 @@ export class ConsentPage {
 
   /** Forgets MK, the decrypted elements and the scans' blob URLs. */
   forget(): void {
+    for (const hook of this.forgetHooks) hook();
+    this.forgetHooks.clear();
+    this.editing = undefined;
+    this.state = undefined;
     this.idle.stop();
     this.keys.drop();
     this.blobs.revokeAll();
@@ -395,6 +530,7 @@ export class ConsentPage {
 
   lock(): void {
     if (this.sent) return;
+    void this.checkLive();
     this.forget();
     this.showUnlock(this.t('vault.locked_idle', { minutes: Math.round((this.options.idleMs ?? IDLE_LOCK_MS) / 60000) }));
   }
@@ -411,11 +547,13 @@ export class ConsentPage {
   private updateShare(): void {
     const reviewing = this.keys.unlocked && this.stage.querySelector('.passport-review') !== null;
     this.share.hidden = !reviewing;
-    this.share.disabled = !reviewing || !this.complete || this.keyProblem !== undefined || this.sent;
+    this.share.disabled = !reviewing || !this.complete || this.keyProblem !== undefined || this.sent || this.stale;
   }
 
-  private showReview(): void {
+  private showReview(notice?: Notice): void {
     const heading = screenHeading(this.t('passport.review_heading'), 'h2');
+    const noticeBox = messageBox(notice?.kind ?? 'status');
+    if (notice) noticeBox.show(notice.text);
     this.shareAlert = messageBox('alert');
     const blocks = this.requirements.map((requirement, index) => this.requirementBlock(requirement, index));
     const blocked = this.blockedBy;
@@ -425,6 +563,7 @@ export class ConsentPage {
         'section',
         { class: 'passport-step passport-review' },
         heading,
+        noticeBox.el,
         h('p', { class: 'lead' }, this.t('passport.review_intro', { client: this.client })),
         ...blocks,
         missing ? h('p', { class: 'vault-message vault-message-alert share-blocked' }, this.t('passport.share_blocked')) : null,
@@ -457,7 +596,8 @@ export class ConsentPage {
       block.classList.add('share-req-missing');
       block.append(
         h('p', { class: 'share-missing' }, t('passport.missing', { types: text.title })),
-        h('ul', { class: 'share-add' }, ...requirement.one_of.map((type) => h('li', null, h('a', { href: this.accountLink, class: 'button button-add button-small' }, h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), t(`vault.add.${type}`))))),
+        h('p', { class: 'hint' }, t('passport.missing_add', { client: this.client })),
+        h('ul', { class: 'share-add' }, ...requirement.one_of.map((type) => h('li', null, this.editButton(t(`vault.add.${type}`), () => this.edit(index, type), 'add')))),
       );
     } else if (candidates.length) {
       if (candidates.length > 1) {
@@ -519,6 +659,9 @@ export class ConsentPage {
     const hasOptional = leavingFields(requirement, element).some((f) => f.optional);
     const absent = absentFields(requirement, element).map((name) => t(`field.${name}`));
     const scans = leavingScans(requirement, element);
+    const lacking = missingScans(requirement, element).map((slot) => t(slot.labelKey));
+    const incomplete = lacking.length > 0 || absent.length > 0;
+    const type = t(`element.${element.record.type}`);
 
     const live = liveAttestations(element, this.lookup, new Date());
     replace(
@@ -529,7 +672,22 @@ export class ConsentPage {
       hasOptional ? h('p', { class: 'hint' }, t('passport.optional_hint')) : null,
       absent.length ? h('p', { class: 'hint share-absent' }, t('passport.absent', { fields: listOf(this.tr.locale, absent) })) : null,
       scans.length ? h('div', { class: 'share-scans' }, h('h4', null, t('passport.scans_heading')), h('ul', { class: 'share-scan-list' }, ...scans.map((scan) => this.scanTile(element, scan)))) : null,
+      lacking.length ? h('p', { class: 'hint share-lacking' }, t('passport.scans_missing', { client: this.client, slots: listOf(this.tr.locale, lacking) })) : null,
+      // What is missing or wrong is fixed here, with the vault's editor; then back to this review.
+      h(
+        'p',
+        { class: 'share-edit' },
+        this.editButton(t(incomplete ? 'passport.complete' : 'passport.edit', { type }), () => this.edit(index, element.record.type, element), incomplete ? 'complete' : 'edit'),
+      ),
     );
+  }
+
+  /** A button that opens the editor: "+ Add a passport", "Complete this passport", or a quiet "Edit this passport". */
+  private editButton(label: string, open: () => void, kind: 'add' | 'complete' | 'edit'): HTMLButtonElement {
+    const classes = { add: 'button button-add button-small', complete: 'button button-secondary button-small', edit: 'link-button' };
+    const button = h('button', { type: 'button', class: classes[kind], 'data-edit': kind }, kind === 'add' ? h('span', { class: 'plus', 'aria-hidden': 'true' }, '+') : null, label);
+    button.addEventListener('click', open);
+    return button;
   }
 
   private scanLabel(scan: LeavingScan): string {
@@ -590,7 +748,6 @@ export class ConsentPage {
     if (err instanceof ReleaseKeyError) return this.t(err.problem === 'mismatch' ? 'passport.key_mismatch' : 'passport.key_failed', { client: this.client, origin: this.data.jwks_uri ? new URL(this.data.jwks_uri).origin : '' });
     if (err instanceof VaultIntegrityError || err instanceof MissingScanError) return this.t('passport.error.scan');
     if (err instanceof ApiError) {
-      if (err.code === 'session_expired') return this.t('passport.error.expired', { client: this.client });
       if (err.code === 'csrf' || err.status === 401 || err.status === 429) return errorText(this.t, err);
       return this.t('passport.error.send');
     }
@@ -600,7 +757,7 @@ export class ConsentPage {
 
   /** Builds the release from what the page shows, encrypts it to the RP and posts it. */
   private async approve(): Promise<void> {
-    if (this.sent || !this.complete) return;
+    if (this.sent || this.stale || !this.complete) return;
     await busy(this.share, this.t('passport.sharing'), async () => {
       this.shareAlert.clear();
       try {
@@ -630,7 +787,8 @@ export class ConsentPage {
         this.forget();
         window.location.assign(next);
       } catch (err) {
-        this.shareAlert.show(this.shareErrorText(err));
+        if (isStaleAnswer(err)) this.markStale();
+        else this.shareAlert.show(this.shareErrorText(err));
       }
     });
     if (this.sent) {

@@ -26,12 +26,10 @@ import { checkServedVault, elementProblemsText, refusalText, signChange } from '
 import type { ReturnTarget } from './return-to.js';
 import { messageBox } from './ui/common.js';
 
-export type { OpenedElement } from './opened.js';
+import type { EditorHost, Notice } from './editor-host.js';
 
-export interface Notice {
-  kind: 'status' | 'alert';
-  text: string;
-}
+export type { OpenedElement } from './opened.js';
+export type { Notice } from './editor-host.js';
 
 export type ScreenName = 'loading' | 'setup' | 'recovery-code' | 'unlock' | 'recover' | 'new-passphrase' | 'documents' | 'editor' | 'change-passphrase' | 'new-code' | 'error';
 
@@ -57,7 +55,7 @@ export interface AppOptions {
   emailVerifier?: EmailVerifierApi;
 }
 
-export class VaultApp {
+export class VaultApp implements EditorHost {
   readonly tr: Translator;
   readonly api: VaultApi;
   readonly email: string;
@@ -295,6 +293,16 @@ export class VaultApp {
     } catch (err) {
       this.fatal(err);
     }
+  }
+
+  /** The editor was left: back to the documents. */
+  leaveEditor(): void {
+    this.showDocuments();
+  }
+
+  /** After the editor's write (or conflict): the documents again, re-read, with its notice. */
+  editorDone(notice: Notice): Promise<void> {
+    return this.reloadDocuments(notice);
   }
 
   /** Registers a cleanup to run when the key is dropped; returns its removal. */

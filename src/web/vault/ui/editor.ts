@@ -20,7 +20,8 @@ import {
   type SlotSpec,
 } from '../../../protocol/index.js';
 import { ApiError } from '../api.js';
-import type { OpenedElement, VaultApp } from '../app.js';
+import type { OpenedElement } from '../app.js';
+import type { EditorHost } from '../editor-host.js';
 import { contentWith, dropsOnSave, sealContent, sealedOf, type DroppedVerification } from '../attestations.js';
 import { h, replace, uid } from '../dom.js';
 import { dataFromFormValues, fieldProblems, formValuesFromData, type FormValues } from '../form-model.js';
@@ -52,7 +53,7 @@ const AUTOCOMPLETE: Partial<Record<string, string>> = {
 
 const ACCEPT = 'image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf';
 
-function control(app: VaultApp, spec: FieldSpec, value: string): HTMLInputElement | HTMLSelectElement {
+function control(app: EditorHost, spec: FieldSpec, value: string): HTMLInputElement | HTMLSelectElement {
   const { t } = app;
   const common = { name: spec.name, autocomplete: AUTOCOMPLETE[spec.name] ?? 'off' };
   switch (spec.kind) {
@@ -77,7 +78,7 @@ function control(app: VaultApp, spec: FieldSpec, value: string): HTMLInputElemen
   }
 }
 
-export function editorScreen(app: VaultApp, type: ElementType, existing?: OpenedElement): HTMLElement {
+export function editorScreen(app: EditorHost, type: ElementType, existing?: OpenedElement): HTMLElement {
   const { t } = app;
   const spec = elementSpec(type);
   const alert = messageBox('alert');
@@ -228,7 +229,7 @@ export function editorScreen(app: VaultApp, type: ElementType, existing?: Opened
   };
   cancel.addEventListener('click', () => {
     leave();
-    app.showDocuments();
+    app.leaveEditor();
   });
 
   const form = h(
@@ -348,13 +349,13 @@ export function editorScreen(app: VaultApp, type: ElementType, existing?: Opened
         if (app.vault) app.observeVersion(app.vault.vault_id, result.vault_version);
         leave();
         const removed = attestations.dropped.map((d) => t('vault.attest.removed', { verifier: d.verifier }));
-        await app.reloadDocuments({ kind: 'status', text: [t('vault.saved', { type: t(spec.labelKey) }), ...removed].join(' ') });
+        await app.editorDone({ kind: 'status', text: [t('vault.saved', { type: t(spec.labelKey) }), ...removed].join(' ') });
       } catch (err) {
         // Scans uploaded for a save that failed are removed now (the server would after a day).
         await Promise.allSettled(uploaded.map((fileId) => app.api.deleteFile(fileId)));
         if (err instanceof ApiError && err.status === 409) {
           leave();
-          await app.reloadDocuments({ kind: 'alert', text: t('vault.conflict') });
+          await app.editorDone({ kind: 'alert', text: t('vault.conflict') });
           return;
         }
         alert.show(err instanceof ElementDataError ? t('vault.form_invalid') : app.errorText(err));
