@@ -7,6 +7,7 @@ import type { PasskeyService } from '../accounts/passkeys.js';
 import type { TotpService } from '../accounts/totp.js';
 import type { Csrf } from '../http/csrf.js';
 import type { Views } from '../http/views.js';
+import type { VaultService } from '../vault/service.js';
 import { timeAgo } from '../i18n/index.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { accountCsrfScope } from './api-auth.js';
@@ -21,6 +22,8 @@ export interface AccountPageDeps {
   connections: ConnectedServices;
   totp: TotpService;
   passkeys: PasskeyService;
+  /** For the recovery-code reminder (issue #11). */
+  vault: Pick<VaultService, 'recoveryStatus'>;
 }
 
 /** What the account page's forms need: the page, and who is signed in. */
@@ -53,17 +56,18 @@ export interface AccountPageExtra {
 
 /** The account page, from GET /account and from the forms on it that answer with an error. */
 export async function renderAccount(ctx: Context, deps: AccountPageDeps, account: PublicAccount, extra: AccountPageExtra = {}, status = 200): Promise<void> {
-  const { views, csrf, oidc, sessions, connections, totp, passkeys } = deps;
+  const { views, csrf, oidc, sessions, connections, totp, passkeys, vault } = deps;
   ctx.set('Cache-Control', 'no-store');
   const locale = views.locale(ctx);
   const now = new Date();
   const current = await currentSession(oidc.provider, ctx);
-  const [browsers, services, factor, enrollment, keys] = await Promise.all([
+  const [browsers, services, factor, enrollment, keys, recovery] = await Promise.all([
     sessions.list(account.id, current?.uid),
     connections.list(account.id),
     totp.status(account.id),
     totp.pending(account.id, account.email),
     passkeys.list(account.id),
+    vault.recoveryStatus(account.id),
   ]);
   await views.render(
     ctx,
@@ -75,6 +79,8 @@ export async function renderAccount(ctx: Context, deps: AccountPageDeps, account
       totp: factor,
       enrollment,
       passkeys: keys,
+      // Drawn by the server so it shows at every visit until confirmed; the vault page hides it once it is.
+      recoveryUnconfirmed: recovery === 'unconfirmed',
       browsers: browsers.map((b) => ({
         uid: b.uid,
         current: b.current,

@@ -76,6 +76,8 @@ export interface VaultTable {
   state_mac: ColumnType<string | null, string | null | undefined, string | null>;
   /** Holder keys (DESIGN 5.5): [{use, public_jwk, sealed_private}], null until the page makes them. */
   holder_keys: ColumnType<unknown[] | null, string | null | undefined, string | null>;
+  /** When the holder confirmed the current recovery code; null until then (and again after a new code). */
+  recovery_confirmed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: CreatedAt;
   updated_at: Date;
 }

@@ -119,6 +119,7 @@ export {
   type PassportRequirement,
   type PassportScope,
 } from './passport-scope.js';
+export { addDays, expiredEverywhere, expiryDateOf, expiryStatus, EXPIRY_FIELD, EXPIRY_SOON_DAYS, localDate, utcDate, type ExpiryStatus } from './expiry.js';
 export {
   checkVaultState,
   decodeStateRecord,

@@ -5,13 +5,14 @@
  * share:
  *
  *   { v: 1, data: [ { one_of: [types…], fields?: [names…], selfie, translation, native_names,
- *                     verified?: true, verifiers?: [client ids…] } ] }
+ *                     verified?: true, verifiers?: [client ids…], unexpired?: true } ] }
  *
  * A plain type is a one_of of one. Aliases expand as in Telegram Passport.
  */
 import * as z from 'zod';
 import { elementSpec } from './elements/registry.js';
 import { ELEMENT_TYPE_ALIASES, ELEMENT_TYPES, type ElementType } from './elements/table.js';
+import { EXPIRY_FIELD } from './expiry.js';
 
 export const MAX_PASSPORT_SCOPE_LENGTH = 4096;
 const MAX_ITEMS = 20;
@@ -28,6 +29,12 @@ export interface PassportRequirement {
   verified?: true;
   /** The RP requires an attestation by one of these verifiers (client ids). Never with `verified`. */
   verifiers?: string[];
+  /**
+   * The RP accepts only a document that has not expired (issue #11): every type
+   * has date_of_expiry, and it always leaves (it cannot be unticked). A document
+   * without an expiry date does not answer it: nothing shows that it is current.
+   */
+  unexpired?: true;
 }
 
 export interface PassportScope {
@@ -59,6 +66,7 @@ const Options = {
   // DESIGN 5.6 "Asking": verification by any verifier, or by one of these clients.
   verified: z.boolean().optional(),
   verifiers: z.array(ClientId).min(1).max(MAX_NAMED_VERIFIERS).optional(),
+  unexpired: z.boolean().optional(),
 };
 const TypeItem = z.strictObject({ type: TypeName, ...Options });
 const OneOfItem = z.strictObject({ one_of: z.array(TypeName).min(1).max(16), ...Options });
@@ -86,7 +94,7 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     const kind = typeof item === 'object' && item !== null ? ('type' in item ? TypeItem : 'one_of' in item ? OneOfItem : undefined) : undefined;
     const inner = kind?.safeParse(item);
     if (inner && !inner.success) return describeIssue({ ...inner.error.issues[0]!, path: [...issue.path, ...inner.error.issues[0]!.path] }, value);
-    return `${where}: must be an element type, {"type": …} or {"one_of": […]}, with the options fields, selfie, translation, native_names, verified, verifiers`;
+    return `${where}: must be an element type, {"type": …} or {"one_of": […]}, with the options fields, selfie, translation, native_names, verified, verifiers, unexpired`;
   }
   return `${where}: ${issue.message}`;
 }
@@ -124,6 +132,13 @@ export function normalizePassportScope(value: unknown): PassportScope {
     if (options.native_names && !specs.every((spec) => spec.fields.some((f) => f.native))) {
       throw new PassportScopeError(`${where}.native_names: only personal_details has native names`);
     }
+    if (options.unexpired) {
+      const undated = specs.find((spec) => !spec.fields.some((f) => f.name === EXPIRY_FIELD));
+      if (undated) throw new PassportScopeError(`${where}.unexpired: "${undated.type}" has no ${EXPIRY_FIELD}`);
+      if (options.fields && !options.fields.includes(EXPIRY_FIELD)) {
+        throw new PassportScopeError(`${where}.unexpired: fields must include "${EXPIRY_FIELD}" (the release must show it)`);
+      }
+    }
     return {
       one_of: types,
       ...(options.fields ? { fields: [...options.fields] } : {}),
@@ -131,6 +146,8 @@ export function normalizePassportScope(value: unknown): PassportScope {
       translation: options.translation ?? false,
       native_names: options.native_names ?? false,
       ...verification(options, where),
+      // Carried only when asked, as verification is: the normal form parses to itself.
+      ...(options.unexpired ? { unexpired: true as const } : {}),
     };
   });
   return { v: 1, data };

@@ -30,7 +30,8 @@ export type ReleaseErrorCode =
   | 'attestation_key_binding_invalid'
   | 'attestation_revoked'
   | 'attestation_status_unavailable'
-  | 'attestation_required';
+  | 'attestation_required'
+  | 'unexpired_required';
 
 /** Every failure of `openRelease` and `fetchScan`. */
 export abstract class ReleaseError extends Error {
@@ -153,6 +154,25 @@ export class ReleaseNotRequestedError extends ReleaseError {
  */
 export class ReleaseIncompleteError extends ReleaseError {
   readonly code = 'release_incomplete' as const;
+}
+
+/**
+ * The `requested` passport_scope asked for an unexpired document (`"unexpired":
+ * true`) and the element that answers it has expired, or shows no expiry date.
+ * `requirement` is the index in `requested.data`; `reason` says which. The date
+ * itself is in the release, never in the message. Dates compare with the UTC
+ * date less one day, so a document the holder's page (local calendar) could
+ * still call valid is never refused.
+ */
+export class UnexpiredRequiredError extends ReleaseError {
+  readonly code = 'unexpired_required' as const;
+  readonly requirement: number;
+  readonly reason: 'expired' | 'no_expiry_date';
+  constructor(requirement: number, reason: 'expired' | 'no_expiry_date') {
+    super(`requirement ${requirement} asks for an unexpired document; the released one ${reason === 'expired' ? 'has expired' : 'shows no expiry date'}`);
+    this.requirement = requirement;
+    this.reason = reason;
+  }
 }
 
 /** The server answered 404: the file is unknown, not part of this release, or the release was revoked. */
@@ -359,6 +379,7 @@ const NAMES: [abstract new (...args: never[]) => Error, string][] = [
   [ReleaseMalformedError, 'ReleaseMalformedError'],
   [ReleaseNotRequestedError, 'ReleaseNotRequestedError'],
   [ReleaseIncompleteError, 'ReleaseIncompleteError'],
+  [UnexpiredRequiredError, 'UnexpiredRequiredError'],
   [ScanNotFoundError, 'ScanNotFoundError'],
   [ScanFetchError, 'ScanFetchError'],
   [ScanIntegrityError, 'ScanIntegrityError'],

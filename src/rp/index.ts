@@ -38,6 +38,7 @@ export {
   ReleaseNonceMismatchError,
   ReleaseNotRequestedError,
   ReleaseReplayedError,
+  UnexpiredRequiredError,
   ReleaseSubjectMismatchError,
   ReleaseTooOldError,
   ScanFetchError,

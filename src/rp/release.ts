@@ -4,7 +4,7 @@
  * Order of checks: JWE form and protected header → key by kid, alg fixed by the
  * key's type → decryption (jose; ECDH public keys validated) → payload form →
  * iss, aud, sub, nonce → iat window → element schemas → the requested
- * passport_scope → with `verifiers`: every attestation, then the requirements
+ * passport_scope (and its `unexpired`) → with `verifiers`: every attestation, then the requirements
  * that asked for attested data → jti (last, so a release refused for another
  * reason does not burn its jti).
  */
@@ -24,7 +24,7 @@ import {
 } from './errors.js';
 import { keysFor, loadReleaseKeys, RELEASE_ALGS, RELEASE_CTY, RELEASE_ENC, type ReleaseKeysInput } from './keys.js';
 import { parseElements, parseEnvelope, type Release } from './payload.js';
-import { checkAnswersScope, normalizeRequested } from './scope.js';
+import { checkAnswersScope, checkUnexpired, normalizeRequested } from './scope.js';
 import { checkVerifiedRequirements, verifyElements, type VerifiersOption } from './verify-elements.js';
 
 /** A release is a few kB; scans travel separately. Anything far larger is refused before parsing. */
@@ -182,7 +182,10 @@ export async function openRelease(jwe: string, options: OpenReleaseOptions): Pro
   if (envelope.iat < now - maxAge - tolerance) throw new ReleaseTooOldError();
 
   const elements = parseElements(envelope);
-  if (requested) checkAnswersScope(elements, requested);
+  if (requested) {
+    checkAnswersScope(elements, requested);
+    checkUnexpired(elements, requested, options.now ?? new Date(now * 1000));
+  }
   if (verifiers) {
     await verifyElements(elements, { clientId, nonce, now: options.now ?? new Date(now * 1000), clockToleranceSeconds: tolerance, holderSigKid: envelope.holder?.sig.kid, verifiers });
     if (requested) checkVerifiedRequirements(elements, requested, verifiers.trusted);

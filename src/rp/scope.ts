@@ -3,13 +3,15 @@
  */
 import {
   elementSpec,
+  expiredEverywhere,
+  expiryDateOf,
   normalizePassportScope,
   parsePassportScope,
   requestedFields,
   type PassportRequirement,
   type PassportScope,
 } from '../protocol/index.js';
-import { ReleaseIncompleteError, ReleaseNotRequestedError } from './errors.js';
+import { ReleaseIncompleteError, ReleaseNotRequestedError, UnexpiredRequiredError } from './errors.js';
 import type { ReleasedElement } from './payload.js';
 
 /** The passport_scope as sent (JSON text) or parsed; normalized with the protocol's parser. */
@@ -57,4 +59,20 @@ export function checkAnswersScope(elements: readonly ReleasedElement[], scope: P
   scope.data.forEach((requirement, index) => {
     if (!answered.has(requirement)) throw new ReleaseIncompleteError(`requirement ${index} (${requirement.one_of.join(' | ')}) is not answered`);
   });
+}
+
+/**
+ * Under `"unexpired": true` (issue #11) the element must show an expiry date that
+ * has not passed: compared with the UTC date of `now` less one day (the holder's
+ * page compares with the person's local date, which is at most a day off), so an
+ * honest page's release is never refused near midnight. Run after checkAnswersScope.
+ */
+export function checkUnexpired(elements: readonly ReleasedElement[], scope: PassportScope, now: Date): void {
+  for (const element of elements) {
+    const index = scope.data.findIndex((r) => r.one_of.includes(element.type));
+    if (index < 0 || !scope.data[index]!.unexpired) continue;
+    const date = expiryDateOf(element.data as Record<string, unknown>);
+    if (date === undefined) throw new UnexpiredRequiredError(index, 'no_expiry_date');
+    if (expiredEverywhere(date, now)) throw new UnexpiredRequiredError(index, 'expired');
+  }
 }

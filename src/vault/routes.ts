@@ -7,7 +7,7 @@ import { parse } from '../http/guard.js';
 import type { OidcHolder } from '../oidc/holder.js';
 import { accountApiAuth } from '../account/api-auth.js';
 import type { VaultService } from './service.js';
-import { ElementDelete, ElementDeleteBody, ElementParams, ElementPut, FileParams, FileUpload, HolderKeysPut, VaultRewrap, VaultSetup, VaultStateWrite } from './schemas.js';
+import { ElementDelete, ElementDeleteBody, ElementParams, ElementPut, FileParams, FileUpload, HolderKeysPut, RecoveryConfirmation, VaultRewrap, VaultSetup, VaultStateWrite } from './schemas.js';
 
 export interface VaultRouteDeps {
   oidc: OidcHolder;
@@ -47,6 +47,11 @@ export function vaultRouter({ oidc, vault, csrf }: VaultRouteDeps): Router {
 
   router.put('/state', json, async (ctx) => {
     ctx.body = await vault.recordState(account(ctx), parse(VaultStateWrite, jsonBody(ctx)));
+  });
+
+  // The holder confirmed the current recovery code (set-up is complete); 409 when a newer code replaced it.
+  router.put('/recovery-confirmation', json, async (ctx) => {
+    ctx.body = await vault.confirmRecovery(account(ctx), parse(RecoveryConfirmation, jsonBody(ctx)));
   });
 
   // Once only: 409 when the vault has holder keys already.

@@ -54,6 +54,10 @@ export const VaultRewrap = z.strictObject({
 });
 export type VaultRewrap = z.infer<typeof VaultRewrap>;
 
+/** The recovery wrap whose code the holder confirmed (issue #11): the page's proof is its own; this only names which code. */
+export const RecoveryConfirmation = z.strictObject({ recovery_wrapped_mk: VaultShapes.wrappedKey });
+export type RecoveryConfirmation = z.infer<typeof RecoveryConfirmation>;
+
 /** Holder keys for a vault that has none yet (set up before them): a state-changing write, so the record is required. */
 export const HolderKeysPut = z.strictObject({
   holder_keys: HolderKeys,

@@ -5,7 +5,7 @@ import { badRequest, conflict, HttpError, notFound } from '../http/errors.js';
 import { ENVELOPE_OVERHEAD } from '../protocol/aead.js';
 import { MAX_FILE_CIPHERTEXT_BYTES as MAX_FILE_UPLOAD_BYTES, MAX_SCAN_BYTES } from '../protocol/elements/scans.js';
 import { decodeStateRecord, encodeStateRecord, stateRecord, type StateRecord } from '../protocol/state.js';
-import type { ElementPut, FileUpload, HolderKeysPut, SignedStateInput, VaultRewrap, VaultSetup } from './schemas.js';
+import type { ElementPut, FileUpload, HolderKeysPut, RecoveryConfirmation, SignedStateInput, VaultRewrap, VaultSetup } from './schemas.js';
 import { vaultRepository } from './repository.js';
 
 export interface VaultQuota {
@@ -98,6 +98,8 @@ export class VaultService {
         state_mac: vault.state_mac ?? null,
         // [{use, public_jwk, sealed_private}] (DESIGN 5.5), or [] before the page made them.
         holder_keys: vault.holder_keys ?? [],
+        // Whether the holder confirmed the current recovery code (issue #11): a reminder's switch, not a secret.
+        recovery_confirmed: vault.recovery_confirmed_at !== null,
         elements: elements.map((e) => ({
           id: e.id,
           type: e.type,
@@ -155,12 +157,43 @@ export class VaultService {
         .set({
           kdf: JSON.stringify(input.kdf),
           wrapped_mk: input.wrapped_mk,
-          ...(input.recovery_wrapped_mk ? { recovery_wrapped_mk: input.recovery_wrapped_mk } : {}),
+          // A new recovery code is unconfirmed until the holder types part of it back.
+          ...(input.recovery_wrapped_mk && input.recovery_wrapped_mk !== vault.recovery_wrapped_mk
+            ? { recovery_wrapped_mk: input.recovery_wrapped_mk, recovery_confirmed_at: null }
+            : {}),
         })
         .where('account_id', '=', accountId)
         .execute();
       return {};
     }, { state: input });
+  }
+
+  /**
+   * The holder showed the page they kept the recovery code. The server cannot
+   * check that (it never sees the code): the page checked a group typed back
+   * against the code it showed, or opened the recovery wrap with a typed code.
+   * The request names the recovery wrap it confirms, so confirming a code that a
+   * newer one replaced meanwhile (another tab) is a 409 and confirms nothing.
+   * Not a vault change: no version bump, no state record.
+   */
+  async confirmRecovery(accountId: string, input: RecoveryConfirmation): Promise<{ recovery_confirmed: true }> {
+    const row = await this.db
+      .updateTable('vaults')
+      .set({ recovery_confirmed_at: sql<Date>`coalesce(recovery_confirmed_at, now())` })
+      .where('account_id', '=', accountId)
+      .where('recovery_wrapped_mk', '=', input.recovery_wrapped_mk)
+      .returning('account_id')
+      .executeTakeFirst();
+    if (row) return { recovery_confirmed: true };
+    if (!(await vaultRepository(this.db).find(accountId))) throw noVault();
+    throw conflict('a newer recovery code replaced this one; confirm the new code');
+  }
+
+  /** For the account page's reminder: no vault, or whether its recovery code is confirmed. */
+  async recoveryStatus(accountId: string): Promise<'none' | 'confirmed' | 'unconfirmed'> {
+    const row = await this.db.selectFrom('vaults').select('recovery_confirmed_at').where('account_id', '=', accountId).executeTakeFirst();
+    if (!row) return 'none';
+    return row.recovery_confirmed_at ? 'confirmed' : 'unconfirmed';
   }
 
   /** A state record alone, for the current state (a vault set up before records existed). */

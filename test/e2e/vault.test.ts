@@ -5,7 +5,7 @@ import { ELEMENT_TYPES, elementSpec, type FieldKind } from '../../src/protocol/i
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
 import { e2eEngines } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+import { confirmRecoveryCode, heading, imageWidth, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
 /**
  * The vault pages in a real Chromium, with the real Argon2id cost: set-up,
@@ -299,8 +299,7 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
     await heading(page, t(locale, 'vault.recovery.heading')).waitFor();
     const newCode = (await page.locator('#recovery-code').textContent())!.trim();
     expect(newCode).not.toBe(firstCode);
-    await page.getByLabel(t(locale, 'vault.recovery.confirm_label')).fill(newCode.split('-').pop()!);
-    await page.getByRole('button', { name: t(locale, 'vault.recovery.continue') }).click();
+    await confirmRecoveryCode(page, locale, newCode);
     await page.getByText(t(locale, 'vault.new_code.done')).waitFor();
     await page.getByRole('button', { name: t(locale, 'vault.lock') }).click();
     await page.getByRole('button', { name: t(locale, 'vault.unlock.forgot') }).click();

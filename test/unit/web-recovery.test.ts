@@ -1,22 +1,51 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateRecoveryCode, parseRecoveryCode } from '../../src/protocol/index.js';
-import { confirmsLastGroup, lastGroup, normalizeCodeInput } from '../../src/web/vault/recovery-code.js';
+import { codeGroups, confirmsGroup, lastGroup, normalizeCodeInput, pickGroup, randomIndex } from '../../src/web/vault/recovery-code.js';
 import { MIN_SCORE, passphraseStrength, warningMessageKey } from '../../src/web/vault/strength.js';
 import { personalInputs } from '../../src/web/vault/ui/passphrase.js';
 
 describe('recovery code confirmation', () => {
-  it('accepts the last group typed back loosely, and nothing else', () => {
+  it('accepts the asked group typed back loosely, and no other group', () => {
     for (let i = 0; i < 20; i++) {
       const { text } = generateRecoveryCode();
-      const last = lastGroup(text);
-      expect(last).toHaveLength(4);
-      expect(text.endsWith(`-${last}`)).toBe(true);
-      expect(confirmsLastGroup(text, last)).toBe(true);
-      expect(confirmsLastGroup(text, ` ${last.toLowerCase()} `)).toBe(true);
-      expect(confirmsLastGroup(text, last.slice(0, 3))).toBe(false);
-      expect(confirmsLastGroup(text, text.split('-')[0]!)).toBe(false);
-      expect(confirmsLastGroup(text, '')).toBe(false);
+      const groups = codeGroups(text);
+      expect(groups.map((g) => g.length)).toEqual([5, 5, 5, 4, 4, 4]);
+      expect(lastGroup(text)).toBe(groups[5]);
+      groups.forEach((group, index) => {
+        expect(confirmsGroup(text, index, group)).toBe(true);
+        expect(confirmsGroup(text, index, ` ${group.toLowerCase()} `)).toBe(true);
+        expect(confirmsGroup(text, index, group.slice(0, -1))).toBe(false);
+        expect(confirmsGroup(text, index, '')).toBe(false);
+        // Another group (the last, say, that used to be asked) is refused unless it happens to be equal.
+        const other = groups[(index + 1) % groups.length]!;
+        if (other !== group) expect(confirmsGroup(text, index, other)).toBe(false);
+      });
+      expect(confirmsGroup(text, 6, groups[0]!)).toBe(false);
+      expect(confirmsGroup(text, -1, groups[0]!)).toBe(false);
     }
+  });
+
+  it('asks for every group, uniformly, and never the same group twice in a row', () => {
+    const { text } = generateRecoveryCode();
+    const counts = [0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < 6000; i++) counts[pickGroup(text)]! += 1;
+    for (const c of counts) expect(c).toBeGreaterThan(800); // 1000 expected each
+    for (let previous = 0; previous < 6; previous++) {
+      for (let i = 0; i < 200; i++) {
+        const next = pickGroup(text, previous);
+        expect(next).not.toBe(previous);
+        expect(next).toBeGreaterThanOrEqual(0);
+        expect(next).toBeLessThan(6);
+      }
+    }
+  });
+
+  it('draws without modulo bias: words above the largest multiple are drawn again', () => {
+    const words = [0xffff_ffff, 0xffff_fffe, 7];
+    const random = (b: Uint32Array<ArrayBuffer>) => (b[0] = words.shift()!);
+    expect(randomIndex(6, random)).toBe(1);
+    expect(words).toEqual([]);
+    expect(() => randomIndex(0)).toThrow(RangeError);
   });
 
   it('normalizes like the protocol parser: look-alikes, Arabic-Indic digits, full-width characters', () => {

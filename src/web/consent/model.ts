@@ -13,6 +13,7 @@
 import {
   base64urlEncode,
   elementSpec,
+  EXPIRY_FIELD,
   requestedFields,
   unwrapFileKey,
   type ElementContent,
@@ -71,7 +72,9 @@ export function leavingFields(requirement: PassportRequirement, element: Readabl
   for (const name of requestedFields(requirement, element.record.type)) {
     const value = data[name];
     const field = spec.fields.find((f) => f.name === name)!;
-    if (typeof value === 'string' && value !== '') out.push({ name, labelKey: field.labelKey, kind: field.kind, value, optional: !field.required });
+    // Under "unexpired" the expiry date is what the RP checks: it cannot be unticked.
+    const pinned = requirement.unexpired === true && name === EXPIRY_FIELD;
+    if (typeof value === 'string' && value !== '') out.push({ name, labelKey: field.labelKey, kind: field.kind, value, optional: !field.required && !pinned });
   }
   return out;
 }
@@ -261,6 +264,7 @@ export function describeRequirement(t: T, locale: string, requirement: PassportR
   if (somewhere.length) details.push(t('passport.ask.scans_some', { slots: listOf(locale, somewhere.map((key) => t(key))) }));
   if (requirement.selfie) details.push(t('passport.ask.selfie'));
   if (requirement.translation) details.push(t('passport.ask.translation'));
+  if (requirement.unexpired) details.push(t('passport.ask.unexpired'));
   return { title, details };
 }
 

@@ -10,6 +10,7 @@
  * Nothing here is logged.
  */
 import {
+  localDate,
   openHolderKey,
   releaseHolder,
   requiresVerification,
@@ -29,7 +30,7 @@ import { AttestationSummaries, sealedOf } from '../vault/attestations.js';
 import { focusQuietly, h, replace, uid } from '../vault/dom.js';
 import type { EditorHost, Notice } from '../vault/editor-host.js';
 import { errorText } from '../vault/errors.js';
-import { displayValue, formatBytes, isLtrValue } from '../vault/groups.js';
+import { displayValue, formatBytes, formatDate, isLtrValue } from '../vault/groups.js';
 import type { Translator, Vars } from '../vault/i18n.js';
 import { IDLE_LOCK_MS, IdleTimer } from '../vault/idle.js';
 import { openRecords, type OpenedElement } from '../vault/opened.js';
@@ -67,6 +68,8 @@ import {
 import { encryptRelease, ReleaseKeyError, resolveReleaseKey, type Fetch, type ResolvedKey } from './release-key.js';
 import { interactionLive, isStaleAnswer, msUntil } from './stale.js';
 import { fetchVerifiers, fittingVerifiers, namedVerifiers, type VerifierInfo } from './verifiers.js';
+import { answersExpiry, expiryOf, needsExpiryConfirmation } from './expiry.js';
+import { expiryBadge } from '../vault/ui/expiry.js';
 
 export interface ConsentOptions {
   /** #passport-consent: the page's interactive part. */
@@ -133,6 +136,8 @@ export class ConsentPage implements EditorHost {
   /** The request can no longer be answered (expired, answered elsewhere, signed out). */
   private stale = false;
   private readonly staleBox = messageBox('alert');
+  /** Expired documents the holder ticked "share it anyway" for (element ids). */
+  private readonly expiredShared = new Set<string>();
 
   constructor(options: ConsentOptions) {
     this.options = options;
@@ -256,9 +261,18 @@ export class ConsentPage implements EditorHost {
     return keys && keys.length ? releaseHolder(keys) : undefined;
   }
 
-  /** The elements offered for requirement `index` (for a verified one: with a fitting, live attestation). */
+  /** The elements offered for requirement `index` (for a verified one: with a fitting, live attestation; for an unexpired one: not expired). */
   private candidates(index: number): Readable[] {
-    return offeredFor(this.requirements[index]!, this.opened, this.lookup, new Date());
+    const requirement = this.requirements[index]!;
+    return offeredFor(requirement, this.opened, this.lookup, new Date()).filter((e) => answersExpiry(requirement, e, localDate()));
+  }
+
+  /** A chosen expired document whose "share it anyway" is not ticked (issue #11). */
+  private get expiryUnconfirmed(): boolean {
+    return this.requirements.some((_, index) => {
+      const element = this.chosen(index);
+      return element !== undefined && needsExpiryConfirmation(element, localDate()) && !this.expiredShared.has(element.record.id);
+    });
   }
 
   /** Why Share cannot work whatever the holder picks: a required verification no document has, or a verifier and no holder keys. */
@@ -547,7 +561,7 @@ export class ConsentPage implements EditorHost {
   private updateShare(): void {
     const reviewing = this.keys.unlocked && this.stage.querySelector('.passport-review') !== null;
     this.share.hidden = !reviewing;
-    this.share.disabled = !reviewing || !this.complete || this.keyProblem !== undefined || this.sent || this.stale;
+    this.share.disabled = !reviewing || !this.complete || this.expiryUnconfirmed || this.keyProblem !== undefined || this.sent || this.stale;
   }
 
   private showReview(notice?: Notice): void {
@@ -617,7 +631,7 @@ export class ConsentPage implements EditorHost {
             'div',
             { class: 'share-option' },
             input,
-            h('label', { for: id }, h('span', { dir: 'auto' }, label), verifiers.length ? h('span', { class: 'hint share-option-verified' }, t('passport.verified_by', { verifiers: listOf(this.tr.locale, verifiers) })) : null),
+            h('label', { for: id }, h('span', { dir: 'auto' }, label), expiryBadge(t, this.tr.locale, expiryOf(candidate, localDate()), 'passport'), verifiers.length ? h('span', { class: 'hint share-option-verified' }, t('passport.verified_by', { verifiers: listOf(this.tr.locale, verifiers) })) : null),
           );
         });
         block.append(h('fieldset', { class: 'share-choice' }, h('legend', null, t('passport.choose')), ...radios));
@@ -629,8 +643,62 @@ export class ConsentPage implements EditorHost {
       block.classList.add('share-req-missing');
       block.append(this.verificationBlock(requirement));
     }
+    // Right under the heading: why a document the holder has is not among those offered.
+    if (requirement.unexpired) block.firstElementChild!.after(...this.notOfferedExpired(requirement, index));
     if (unreadableFor(requirement, this.opened).length) block.append(h('p', { class: 'hint share-unreadable' }, t('passport.unreadable')));
     return block;
+  }
+
+  /** Under "unexpired": the holder's documents left out because they expired (or have no expiry date), and why. */
+  private notOfferedExpired(requirement: PassportRequirement, index: number): HTMLElement[] {
+    const today = localDate();
+    const offered = new Set(this.candidates(index).map((c) => c.record.id));
+    const left = offeredFor(requirement, this.opened, this.lookup, new Date()).filter((e) => !offered.has(e.record.id) && !answersExpiry(requirement, e, today));
+    if (!left.length) return [];
+    const items = left.map((element) => {
+      const summary = summaryOf(element);
+      const name = summary ? this.t('passport.choice', { type: this.t(`element.${element.record.type}`), summary }) : this.t(`element.${element.record.type}`);
+      const expiry = expiryOf(element, today);
+      return h(
+        'li',
+        { dir: 'auto' },
+        expiry.date
+          ? this.t('passport.unexpired.expired_item', { document: name, date: formatDate(this.tr.locale, expiry.date) })
+          : this.t('passport.unexpired.undated_item', { document: name }),
+      );
+    });
+    return [
+      h(
+        'div',
+        { class: 'vault-message vault-message-alert share-expired-out', 'data-not-offered': '' },
+        h('p', null, this.t('passport.unexpired.not_offered', { client: this.client })),
+        h('ul', null, ...items),
+        h('p', null, h('a', { href: this.accountLink, class: 'button button-secondary button-small' }, this.t('passport.unexpired.update'))),
+      ),
+    ];
+  }
+
+  /** The chosen document's expiry mark, and for an expired one the "share it anyway" box that Share waits for. */
+  private expiryPanel(element: Readable): HTMLElement | null {
+    const expiry = expiryOf(element, localDate());
+    const badge = expiryBadge(this.t, this.tr.locale, expiry, 'passport');
+    if (expiry.status !== 'expired') return badge;
+    const id = element.record.id;
+    const boxId = uid('share-expired');
+    const hintId = `${boxId}-hint`;
+    const box = h('input', { type: 'checkbox', id: boxId, checked: this.expiredShared.has(id), 'aria-describedby': hintId, 'data-expired-confirm': '' });
+    box.addEventListener('change', () => {
+      if (box.checked) this.expiredShared.add(id);
+      else this.expiredShared.delete(id);
+      this.updateShare();
+    });
+    return h(
+      'div',
+      { class: 'share-expired' },
+      badge,
+      h('div', { class: 'share-expired-confirm' }, box, h('label', { for: boxId }, this.t('passport.expiry.confirm', { client: this.client }))),
+      h('p', { class: 'hint', id: hintId }, this.t('passport.expiry.confirm_hint', { client: this.client })),
+    );
   }
 
   /** Exactly what leaves for this requirement: the values, and the scans decrypted here. */
@@ -666,6 +734,7 @@ export class ConsentPage implements EditorHost {
     const live = liveAttestations(element, this.lookup, new Date());
     replace(
       container,
+      this.expiryPanel(element),
       verifiedList(this, sealedOf(element.content), this.summaries),
       live.length ? h('p', { class: 'hint share-verified-note' }, t('passport.verified_sent', { client: this.client })) : null,
       rows.length ? h('ul', { class: 'share-fields' }, ...rows) : null,
@@ -680,6 +749,7 @@ export class ConsentPage implements EditorHost {
         this.editButton(t(incomplete ? 'passport.complete' : 'passport.edit', { type }), () => this.edit(index, element.record.type, element), incomplete ? 'complete' : 'edit'),
       ),
     );
+    this.updateShare(); // another document may need (or not need) the expired-document box
   }
 
   /** A button that opens the editor: "+ Add a passport", "Complete this passport", or a quiet "Edit this passport". */
@@ -757,7 +827,7 @@ export class ConsentPage implements EditorHost {
 
   /** Builds the release from what the page shows, encrypts it to the RP and posts it. */
   private async approve(): Promise<void> {
-    if (this.sent || this.stale || !this.complete) return;
+    if (this.sent || this.stale || !this.complete || this.expiryUnconfirmed) return;
     await busy(this.share, this.t('passport.sharing'), async () => {
       this.shareAlert.clear();
       try {

@@ -36,6 +36,8 @@ export interface VaultRecord {
   state_mac?: unknown;
   /** Holder keys [{use, public_jwk, sealed_private}], [] before the page made them. Untrusted. */
   holder_keys?: unknown;
+  /** Whether the holder confirmed the current recovery code (absent from older servers: treated as confirmed). */
+  recovery_confirmed?: boolean;
   elements: ElementRecord[];
   usage: { elements: number; bytes: number };
   quota: { elements: number; bytes: number };
@@ -169,6 +171,11 @@ export class VaultApi {
     if (!this.signer) throw new Error('the vault is locked');
     const state = this.signer.sign({ kind: 'holder_keys', ids: holderKeyIds(input.holder_keys) });
     return this.json<{ vault_version: number }>('/holder-keys', this.jsonBody('PUT', { ...input, ...state }));
+  }
+
+  /** The holder typed back part of the code that `recovery_wrapped_mk` wraps under (409: a newer code replaced it). */
+  confirmRecovery(recoveryWrappedMk: string) {
+    return this.json<{ recovery_confirmed: true }>('/recovery-confirmation', this.jsonBody('PUT', { recovery_wrapped_mk: recoveryWrappedMk }));
   }
 
   /** A state record alone: the first one of a vault set up before records existed. */

@@ -31,7 +31,19 @@ import type { EditorHost, Notice } from './editor-host.js';
 export type { OpenedElement } from './opened.js';
 export type { Notice } from './editor-host.js';
 
-export type ScreenName = 'loading' | 'setup' | 'recovery-code' | 'unlock' | 'recover' | 'new-passphrase' | 'documents' | 'editor' | 'change-passphrase' | 'new-code' | 'error';
+export type ScreenName =
+  | 'loading'
+  | 'setup'
+  | 'recovery-code'
+  | 'confirm-code'
+  | 'unlock'
+  | 'recover'
+  | 'new-passphrase'
+  | 'documents'
+  | 'editor'
+  | 'change-passphrase'
+  | 'new-code'
+  | 'error';
 
 export interface Screens {
   setup(app: VaultApp): HTMLElement;
@@ -70,6 +82,8 @@ export class VaultApp implements EditorHost {
   readonly emailVerifier: EmailVerifierApi | undefined;
   /** The last vault record the server sent (ciphertext and metadata only). */
   vault: VaultRecord | null = null;
+  /** Whether `vault` was read at least once (null then means: no vault). */
+  vaultRead = false;
   opened: OpenedElement[] = [];
   /** Shown at the top of the next screen. */
   notice: Notice | undefined;
@@ -84,6 +98,10 @@ export class VaultApp implements EditorHost {
   private readonly screens: Screens;
   private readonly storage: VersionStore | undefined;
   screen: ScreenName = 'loading';
+  /** The account page's recovery-code reminder (ui/recovery-reminder.ts): told of every screen and every vault read. */
+  reminder: { update(): void } | undefined;
+  /** What to show once the vault is unlocked instead of the documents (the reminder's "make a new code"), once. */
+  afterUnlock: (() => void) | undefined;
   /** Cleanups of the current screen (pending scan bytes), run when the vault locks. */
   private readonly forgetHooks = new Set<() => void>();
 
@@ -122,6 +140,7 @@ export class VaultApp implements EditorHost {
     this.screen = name;
     this.view.dataset.screen = name;
     replace(this.view, node);
+    this.reminder?.update();
     focusQuietly(focus ?? node.querySelector<HTMLElement>('.vault-heading'));
   }
 
@@ -152,6 +171,13 @@ export class VaultApp implements EditorHost {
     }
   }
 
+  /** Back from a side screen: the documents while unlocked, else the unlock (or set-up) screen. */
+  home(): void {
+    if (this.keys.unlocked) this.showDocuments();
+    else if (this.vault) this.show('unlock', this.screens.unlock(this));
+    else void this.start();
+  }
+
   /** A page that cannot go on: says why, offers the way forward. */
   fatal(err: unknown): void {
     const box = messageBox('alert');
@@ -164,7 +190,9 @@ export class VaultApp implements EditorHost {
   async refresh(): Promise<VaultRecord | null> {
     const vault = await this.api.read();
     this.vault = vault;
+    this.vaultRead = true;
     if (vault) this.observeVersion(vault.vault_id, vault.version);
+    this.reminder?.update();
     return vault;
   }
 
@@ -226,7 +254,10 @@ export class VaultApp implements EditorHost {
     if (options.watchIdle !== false) this.idle.start();
     this.notice = notice;
     this.decryptAll();
-    this.showDocuments();
+    const next = this.afterUnlock;
+    this.afterUnlock = undefined;
+    if (next) next();
+    else this.showDocuments();
     void this.completeVault().then(() => this.takeInbox());
   }
 

@@ -14,6 +14,7 @@ import { ReleasesApi } from './releases.js';
 import { readReturnTo } from './return-to.js';
 import type { VersionStore } from './rollback.js';
 import { documentsScreen } from './ui/documents.js';
+import { RecoveryReminder } from './ui/recovery-reminder.js';
 import { setupScreen } from './ui/setup.js';
 import { sharingHistory } from './ui/sharing.js';
 import { unlockScreen } from './ui/unlock.js';
@@ -52,6 +53,8 @@ function start(): void {
     emailVerifier: new EmailVerifierApi(csrf),
     ...(returnTo ? { returnTo } : {}),
   });
+  const reminder = document.getElementById('recovery-reminder');
+  if (reminder) app.reminder = new RecoveryReminder(app, reminder);
   void app.start();
   const sharing = document.getElementById('sharing-history');
   if (sharing) void sharingHistory(sharing, tr, new ReleasesApi(csrf));

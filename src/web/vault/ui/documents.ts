@@ -1,5 +1,5 @@
 /** The unlocked vault: documents by group, their scans, usage, lock and passphrase change. */
-import { elementSpec, type ElementType, type FileLink, type SlotSpec } from '../../../protocol/index.js';
+import { elementSpec, expiryDateOf, expiryStatus, localDate, type ElementType, type FileLink, type SlotSpec } from '../../../protocol/index.js';
 import { ApiError, NetworkError } from '../api.js';
 import type { OpenedElement, VaultApp } from '../app.js';
 import { h, uid } from '../dom.js';
@@ -11,6 +11,7 @@ import { emailVerifyPanel } from './email-verify.js';
 import { changePassphraseScreen } from './change.js';
 import { busy, messageBox, screenHeading } from './common.js';
 import { editorScreen } from './editor.js';
+import { expiryBadge } from './expiry.js';
 import { newCodeScreen } from './new-code.js';
 
 /** How a scan is named on the page: the slot's label, numbered when the slot holds several. */
@@ -178,6 +179,7 @@ function elementCard(app: VaultApp, opened: OpenedElement): HTMLElement {
     'article',
     { class: 'element-card', 'aria-labelledby': headingId, 'data-type': record.type },
     h('h4', { id: headingId }, t(spec.labelKey)),
+    content ? documentExpiry(app, content.data as Record<string, unknown>) : null,
     content
       ? [verifiedList(app, sealedOf(content), app.summaries), fieldList(app, opened), scanList(app, opened), emailVerifyPanel(app, opened)]
       : h('p', { class: 'vault-message vault-message-alert' }, t('vault.unreadable')),
@@ -185,6 +187,12 @@ function elementCard(app: VaultApp, opened: OpenedElement): HTMLElement {
     actions,
     confirmArea,
   );
+}
+
+/** "Expired on …" or "Expires on …" (within 90 days), in the person's own calendar. */
+function documentExpiry(app: VaultApp, data: Record<string, unknown>): HTMLElement | null {
+  const date = expiryDateOf(data);
+  return date ? expiryBadge(app.t, app.tr.locale, { status: expiryStatus(date, localDate()), date }, 'vault') : null;
 }
 
 function groupSection(app: VaultApp, key: string, types: readonly ElementType[]): HTMLElement {

@@ -9,7 +9,7 @@ import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
 import { busy, messageBox, screenHeading } from './common.js';
-import { recoveryCodeScreen } from './recovery-code.js';
+import { recoveryCodeScreen, type MadeCode } from './recovery-code.js';
 
 export function newCodeScreen(app: VaultApp): HTMLElement {
   const { t } = app;
@@ -32,22 +32,22 @@ export function newCodeScreen(app: VaultApp): HTMLElement {
             vault_version: vault.version,
           });
           app.observeVersion(vault.vault_id, result.vault_version);
-          return recoveryCode;
+          return { code: recoveryCode, recoveryWrappedMk };
         };
-        let code: string;
+        let made: MadeCode;
         try {
-          code = await send();
+          made = await send();
         } catch (err) {
           if (!(err instanceof ApiError && err.status === 409)) throw err;
-          code = await send(); // written meanwhile: read again and wrap again
+          made = await send(); // written meanwhile: read again and wrap again
         }
         // No idle lock while the code is on screen (as at set-up): it is shown only once.
         app.idle.stop();
         app.show(
           'recovery-code',
-          recoveryCodeScreen(app, code, () => {
+          recoveryCodeScreen(app, made, (notice) => {
             app.idle.start();
-            void app.reloadDocuments({ kind: 'status', text: t('vault.new_code.done') });
+            void app.reloadDocuments(notice ?? { kind: 'status', text: t('vault.new_code.done') });
           }),
         );
       } catch (err) {

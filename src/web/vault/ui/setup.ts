@@ -54,9 +54,9 @@ export function setupScreen(app: VaultApp): HTMLElement {
         app.keys.hold(created.mk);
         app.show(
           'recovery-code',
-          recoveryCodeScreen(app, created.recoveryCode, () => {
+          recoveryCodeScreen(app, { code: created.recoveryCode, recoveryWrappedMk: created.recoveryWrappedMk }, (notice) => {
             app.idle.start();
-            void app.reloadDocuments({ kind: 'status', text: t('vault.setup.done') });
+            void app.reloadDocuments(notice ?? { kind: 'status', text: t('vault.setup.done') });
           }),
         );
       } catch (err) {

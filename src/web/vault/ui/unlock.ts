@@ -48,6 +48,14 @@ export function recoverScreen(app: VaultApp): HTMLElement {
       // No Argon2 here: 128 random bits need no stretching; typos are caught before any derivation.
       const mk = recoverVault({ recoveryCode: code.control.value, vaultId: vault.vault_id, recoveryWrappedMk: vault.recovery_wrapped_mk });
       code.control.value = '';
+      // The code opened the vault: it is kept, so the reminder can go (best effort; it stays if this fails).
+      void app.api
+        .confirmRecovery(vault.recovery_wrapped_mk)
+        .then(() => {
+          if (app.vault === vault) vault.recovery_confirmed = true;
+          app.reminder?.update();
+        })
+        .catch(() => undefined);
       app.keys.hold(mk);
       // The served vault must match its state record before anything is written to it.
       const check = app.stateCheck();
