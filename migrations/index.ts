@@ -12,6 +12,7 @@ import * as m0010 from './0010_second_factor.js';
 import * as m0011 from './0011_passkeys.js';
 import * as m0012 from './0012_account_sessions.js';
 import * as m0013 from './0013_wathiqa_verifier.js';
+import * as m0014 from './0014_release_feedback.js';
 import * as m0015 from './0015_recovery_confirmed.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
@@ -29,5 +30,6 @@ export const migrations: Record<string, Migration> = {
   '0011_passkeys': m0011,
   '0012_account_sessions': m0012,
   '0013_wathiqa_verifier': m0013,
+  '0014_release_feedback': m0014,
   '0015_recovery_confirmed': m0015,
 };

@@ -13,6 +13,7 @@ import { VaultService } from './vault/service.js';
 import { ReleaseService } from './passport/service.js';
 import { VerifierAwareClientCache, VerifierService } from './verifiers/service.js';
 import { AttestationService } from './attestations/service.js';
+import { FeedbackService } from './passport/feedback.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { requireMail } from './config.js';
 import { MailLinks } from './accounts/mail-links.js';
@@ -56,6 +57,8 @@ export interface Services {
   wathiqaVerifier: WathiqaVerifier;
   /** Codes mailed to vault email elements, and the attestations issued for them. */
   emailControl: EmailControl;
+  /** RP feedback on releases (DESIGN 5.7): POST /passport/errors. */
+  feedback: FeedbackService;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -110,5 +113,6 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     connections: new ConnectedServices(db, () => oidc.provider),
     wathiqaVerifier,
     emailControl: new EmailControl(db, mailLinks, mailer, wathiqaVerifier, logger, emailCodeKey(config.operatorKey)),
+    feedback: new FeedbackService(db),
   };
 }

@@ -32,7 +32,7 @@ try {
   console.error(`cannot load the RP SDK from ${fileURLToPath(sdkUrl)}: run "npm run build" first (${error.code ?? error.message})`);
   process.exit(1);
 }
-const { fetchScan, loadReleaseKeys, memoryJtiStore, openRelease, parsePassportScope, ReleaseError, scansOf, toVerifiedClaims } = rp;
+const { fetchScan, loadReleaseKeys, memoryJtiStore, openRelease, parsePassportScope, ReleaseError, reportErrors, ReportErrorsError, scansOf, toVerifiedClaims } = rp;
 
 // ---- configuration -----------------------------------------------------------
 
@@ -160,9 +160,10 @@ async function completeSignIn(currentUrl, pending) {
         files.push({ slot, index, error: error.code });
       }
     }
-    elements.push({ type: element.type, data: element.data, files });
+    elements.push({ ref: element.ref, type: element.type, data: element.data, files });
   }
-  return { sub: release.sub, iat: release.iat, jti: release.jti, elements, verifiedClaims: toVerifiedClaims(release), scans };
+  // The access token is kept (in memory) to report problems with the released data (DESIGN 5.7).
+  return { sub: release.sub, iat: release.iat, jti: release.jti, elements, verifiedClaims: toVerifiedClaims(release), scans, accessToken: tokens.access_token, issuer: config.serverMetadata().issuer, reported: [] };
 }
 
 // ---- sessions (memory) ---------------------------------------------------------
@@ -180,7 +181,7 @@ function session(req, res) {
     return s;
   }
   const id = randomBytes(32).toString('base64url');
-  const s = { id, expires: now + SESSION_TTL_MS };
+  const s = { id, expires: now + SESSION_TTL_MS, csrf: randomBytes(24).toString('base64url') };
   sessions.set(id, s);
   res.setHeader('set-cookie', `rp_sid=${id}; Path=/; HttpOnly; SameSite=Lax${REDIRECT_URI.startsWith('https:') ? '; Secure' : ''}`);
   return s;
@@ -244,7 +245,31 @@ function valueCell(value) {
   return `<td dir="auto">${esc(value)}</td>`;
 }
 
-function resultPage(result) {
+/** "Report a problem with a field": the holder sees the message on that document in their vault. */
+function reportForm(csrf, element) {
+  if (!element.ref) return '';
+  const options = [
+    ...Object.keys(element.data).map((field) => `<option value="field:${esc(field)}">${label(field)}</option>`),
+    ...[...new Set(element.files.map((f) => f.slot))].map((slot) => `<option value="file:${esc(slot)}">Scan: ${label(slot)}</option>`),
+  ].join('');
+  if (!options) return '';
+  return `<form method="post" action="/report" class="report">
+<input type="hidden" name="csrf" value="${esc(csrf)}"><input type="hidden" name="ref" value="${esc(element.ref)}">
+<label>Report a problem with <select name="target">${options}</select></label>
+<label>Message <input name="message" maxlength="300" required dir="auto"></label>
+<button type="submit">Report</button>
+</form>`;
+}
+
+function reportedList(result, csrf) {
+  if (!result.reported.length) return '';
+  const typeOf = (ref) => result.elements.find((e) => e.ref === ref)?.type ?? '?';
+  const items = result.reported.map((e) => `<li>${label(typeOf(e.ref))}: ${label(e.field ?? e.file)}: <span dir="auto">${esc(e.message)}</span></li>`).join('');
+  return `<section><h2>Problems reported to the holder</h2><ul>${items}</ul>
+<form method="post" action="/report"><input type="hidden" name="csrf" value="${esc(csrf)}"><input type="hidden" name="clear" value="1"><button type="submit">Withdraw all</button></form></section>`;
+}
+
+function resultPage(result, csrf = '', notice = '') {
   const sections = result.elements
     .map((element) => {
       const rows = Object.entries(element.data)
@@ -265,14 +290,17 @@ function resultPage(result) {
 <h2>${label(element.type)}</h2>
 ${rows ? `<table><tbody>${rows}</tbody></table>` : ''}
 ${files ? `<div class="scans">${files}</div>` : ''}
+${reportForm(csrf, element)}
 </section>`;
     })
     .join('\n');
   return page(
     'Released',
     `<h1>What you released</h1>
+${notice ? `<p class="notice" role="status">${esc(notice)}</p>` : ''}
 <p class="muted">Release ${esc(result.jti)}, made ${esc(new Date(result.iat * 1000).toISOString())} for subject ${esc(result.sub)}.</p>
 ${sections}
+${reportedList(result, csrf)}
 <section>
 <h2>As OIDC for Identity Assurance</h2>
 <p class="muted">Self-asserted: typed in by the holder in their vault, not verified by anyone (trust framework "wathiqa_self_asserted").</p>
@@ -295,11 +323,12 @@ header .muted{color:#e6fff2}main{max-width:52rem;margin:0 auto;padding:1rem 1.5r
 table{border-collapse:collapse;margin:.5rem 0}th,td{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:start}
 th{font-weight:500;color:#444}.scans{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
 figure img{max-width:16rem;max-height:12rem;border:1px solid #ccc;display:block}
-pre{background:#f0f0f0;padding:1rem;overflow:auto;border-radius:6px}`;
+pre{background:#f0f0f0;padding:1rem;overflow:auto;border-radius:6px}
+form.report{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin:.5rem 0}form.report input{min-width:16rem}`;
 
 // ---- HTTP ------------------------------------------------------------------------
 
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function send(res, status, body, type = 'text/html; charset=utf-8', headers = {}) {
   res.writeHead(status, {
@@ -318,8 +347,46 @@ function redirect(res, location) {
   res.end();
 }
 
+/** A small url-encoded form body (the report form), or undefined when it is larger than `limit`. */
+async function formBody(req, limit = 8192) {
+  let size = 0;
+  const chunks = [];
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** POST /report: adds (or with `clear`, withdraws) a problem and sends the whole list; each report replaces the last. */
+async function report(req, res) {
+  const s = session(req, res);
+  if (!s.result) return redirect(res, '/');
+  const form = await formBody(req);
+  if (!form || form.get('csrf') !== s.csrf) return send(res, 400, errorPage('Not reported', 'The form has expired. Go back and try again.'));
+  let next = [];
+  if (!form.get('clear')) {
+    const [kind, name] = String(form.get('target') ?? '').split(':');
+    const entry = { ref: String(form.get('ref') ?? ''), ...(kind === 'file' ? { file: name } : { field: name }), message: String(form.get('message') ?? '').trim() };
+    const same = (e) => e.ref === entry.ref && e.field === entry.field && e.file === entry.file;
+    next = [...s.result.reported.filter((e) => !same(e)), entry];
+  }
+  try {
+    await reportErrors({ issuer: s.result.issuer, accessToken: s.result.accessToken, errors: next });
+  } catch (error) {
+    if (error instanceof TypeError) return send(res, 400, errorPage('Not reported', error.message));
+    if (error instanceof ReportErrorsError) return send(res, 502, errorPage('Not reported', `Wathiqa answered: ${error.code}${error.description ? ` (${error.description})` : ''}`));
+    throw error;
+  }
+  s.result.reported = next;
+  s.notice = next.length ? 'Reported: the holder sees it on that document in their vault.' : 'Withdrawn: no problem is reported any more.';
+  return redirect(res, '/me');
+}
+
 async function handle(req, res) {
   const url = new URL(req.url ?? '/', 'http://rp.invalid');
+  if (req.method === 'POST' && url.pathname === '/report') return report(req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, errorPage('Method not allowed', 'Use GET.'));
 
   if (url.pathname === '/style.css') return send(res, 200, CSS, 'text/css; charset=utf-8');
@@ -374,7 +441,9 @@ async function handle(req, res) {
 
   if (url.pathname === '/me') {
     const s = session(req, res);
-    return s.result ? send(res, 200, resultPage(s.result)) : redirect(res, '/');
+    const notice = s.notice;
+    s.notice = undefined;
+    return s.result ? send(res, 200, resultPage(s.result, s.csrf, notice)) : redirect(res, '/');
   }
 
   const scan = /^\/scans\/([A-Za-z0-9_-]{24})$/.exec(url.pathname);

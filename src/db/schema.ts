@@ -115,6 +115,22 @@ export interface ReleaseTable {
   file_ids: Json<string[]>;
   created_at: CreatedAt;
   revoked_at: Date | null;
+  /** Random names of the released elements (DESIGN 5.7); [] before RP feedback. */
+  refs: ColumnType<string[], string | undefined, string>;
+  /** The release's jti: the sealed record's id (its AD). */
+  record_id: string | null;
+  /** The sharing record sealed under MK, base64url; never opened here. */
+  sharing_record: string | null;
+  /** The RP's open errors, replaced by each report. */
+  errors: ColumnType<ReleaseErrorRow[], string | undefined, string>;
+  errors_at: Date | null;
+}
+
+export interface ReleaseErrorRow {
+  ref: string;
+  field?: string;
+  file?: string;
+  message: string;
 }
 
 /** A verifier's attestation waiting in the holder's inbox: a JWE to the holder's HE key, never opened here. */

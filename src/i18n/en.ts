@@ -676,6 +676,23 @@ export const en = {
   'passport.unexpired.expired_item': '{document}, expired on {date}',
   'passport.unexpired.undated_item': '{document}, with no expiry date',
   'passport.unexpired.update': 'Update your documents',
+  // RP feedback and sealed sharing records (issue #11 point 1, DESIGN 5.7); revoke asks first.
+  'vault.feedback.heading': 'A service reported a problem with this document',
+  'vault.feedback.separator': ': ',
+  'vault.feedback.fix': 'Correct it with “Edit”: the problem is then closed, and the corrected document can be shared again.',
+  'passport.feedback.blocked': 'You cannot share this document as it is: correct it first, or choose another one.',
+  'passport.feedback.edit': 'Correct it now',
+  'vault.sharing.revoke_question': 'Stop sharing with {client}? {client} keeps what it already received, but can no longer fetch your scans or receive this again.',
+  'vault.sharing.revoke_yes': 'Stop sharing',
+  'vault.sharing.revoke_no': 'Cancel',
+  'vault.sharing.show_sent': 'Show what was sent',
+  'vault.sharing.hide_sent': 'Hide what was sent',
+  'vault.sharing.opening': 'Opening…',
+  'vault.sharing.unlock_to_see': 'Unlock your vault above to see exactly what was sent.',
+  'vault.sharing.record_unreadable': 'The record of what was sent could not be opened: it was altered, or it does not belong to this vault. Do not rely on it.',
+  'vault.sharing.record_other_client': 'Warning: this record names {other}, not {client}. The server may have mixed up records; do not rely on it.',
+  'vault.sharing.sent_intro': 'Exactly what went to {client}:',
+  'vault.sharing.sent_scan': '{slot} ({type})',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -19,6 +19,7 @@ import type { OidcHolder } from '../oidc/holder.js';
 import { asksForPassport, releaseKey } from '../passport/client-policy.js';
 import type { ReleaseService } from '../passport/service.js';
 import { parsePassportScope } from '../protocol/passport-scope.js';
+import { MAX_RECORD_ELEMENTS, MAX_SHARING_RECORD_TEXT_LENGTH, ReleaseRefSchema } from '../protocol/feedback.js';
 import { accountCsrfScope } from '../account/api-auth.js';
 import { sessionAccountId } from '../account/session.js';
 import { isVerifierClient } from '../verifiers/policy.js';
@@ -48,6 +49,9 @@ const Release = z.strictObject({
   jwe: z.string().max(300_000),
   file_ids: z.array(z.uuid()).max(200),
   element_types: z.array(z.string().max(64)).min(1).max(20),
+  // RP feedback (DESIGN 5.7): the released elements' refs and the sealed sharing record, together or not at all.
+  refs: z.array(ReleaseRefSchema).min(1).max(MAX_RECORD_ELEMENTS).optional(),
+  sharing_record: z.strictObject({ id: z.uuid(), sealed: z.string().min(1).max(MAX_SHARING_RECORD_TEXT_LENGTH) }).optional(),
 });
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;

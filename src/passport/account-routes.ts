@@ -33,8 +33,20 @@ export function releasesRouter({ oidc, csrf, releases }: { oidc: OidcHolder; csr
         element_types: r.element_types,
         created_at: r.created_at.toISOString(),
         revoked_at: r.revoked_at?.toISOString() ?? null,
+        // RP feedback (DESIGN 5.7): whether a sealed record exists, and the RP's open errors (untrusted text).
+        has_record: Boolean(r.has_record),
+        errors: r.errors,
+        errors_at: r.errors_at?.toISOString() ?? null,
       })),
     };
+  });
+
+  // The sealed record of what was sent; only the holder's page can open it.
+  router.get('/:id/record', async (ctx) => {
+    const { id } = parse(ReleaseParams, ctx.params);
+    const row = await releases.releases.record(account(ctx), id);
+    if (!row?.sharing_record || !row.record_id) throw notFound('no sharing record for this release');
+    ctx.body = { id: row.id, client_id: row.client_id, record_id: row.record_id, sealed: row.sharing_record };
   });
 
   router.post('/:id/revoke', async (ctx) => {

@@ -17,6 +17,18 @@ export interface ReleaseInput {
   jwe: string;
   file_ids: string[];
   element_types: string[];
+  /** RP feedback (DESIGN 5.7): one random ref per released element, and the sealed sharing record. */
+  refs?: string[];
+  sharing_record?: { id: string; sealed: string };
+}
+
+/** The refs and the sealed record come together: one ref per element (types are unique in a release), none twice. */
+function feedbackOf(input: ReleaseInput, elements: number): { refs: string[]; record_id: string | null; sharing_record: string | null } {
+  if (!input.refs && !input.sharing_record) return { refs: [], record_id: null, sharing_record: null };
+  if (!input.refs || !input.sharing_record) throw badRequest('refs and sharing_record: give both or neither');
+  if (new Set(input.refs).size !== input.refs.length) throw badRequest('refs: each ref must be different');
+  if (input.refs.length !== elements) throw badRequest('refs: one ref per released element');
+  return { refs: input.refs, record_id: input.sharing_record.id, sharing_record: input.sharing_record.sealed };
 }
 
 /** A client's jwks_uri is read at most this often (a rotated key shows up within it). */
@@ -126,6 +138,7 @@ export class ReleaseService {
     await this.checkHeader(input.jwe, client);
     const types = [...new Set(input.element_types)];
     if (!types.length || !types.every(isElementType)) throw badRequest('element_types: must name element types');
+    const feedback = feedbackOf(input, types.length);
     const fileIds = [...new Set(input.file_ids)];
     if (fileIds.length) {
       const owned = await this.db
@@ -138,7 +151,7 @@ export class ReleaseService {
       if (owned.length !== fileIds.length) throw badRequest('file_ids: every scan must be one of your documents');
     }
     const grantId = await saveGrant();
-    const release = await this.releases.create({ grant_id: grantId, account_id: accountId, client_id: client.clientId, jwe: input.jwe, element_types: types, file_ids: fileIds });
+    const release = await this.releases.create({ grant_id: grantId, account_id: accountId, client_id: client.clientId, jwe: input.jwe, element_types: types, file_ids: fileIds, ...feedback });
     return { ...release, grantId };
   }
 

@@ -196,3 +196,22 @@ export {
   type SealedAttestation,
 } from './attestation.js';
 export { MAX_VERIFIER_NAME_LENGTH, sealedAttestationSchema } from './elements/content.js';
+export {
+  ErrorReportSchema,
+  isReleaseRef,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_RECORD_ELEMENTS,
+  MAX_REPORTED_ERRORS,
+  MAX_SHARING_RECORD_TEXT_LENGTH,
+  namesPartOf,
+  newReleaseRef,
+  openSharingRecord,
+  RELEASE_REF_BYTES,
+  ReleaseRefSchema,
+  ReportedErrorSchema,
+  sealSharingRecord,
+  sharingRecordAd,
+  type ReportedError,
+  type SharingRecord,
+  type SharingRecordElement,
+} from './feedback.js';

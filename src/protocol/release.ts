@@ -8,6 +8,9 @@
  * each exactly as the vault stores it (P-256, kid = RFC 7638 thumbprint, use and
  * alg paired). A verifier learns them from inside the encrypted release, never
  * from the server, so the server cannot substitute its own.
+ *
+ * Every element also carries `ref` (DESIGN 5.7): 16 random bytes, unpadded
+ * base64url, naming the element in this release for RP feedback (feedback.ts).
  */
 import * as z from 'zod';
 import { HolderKeyShapes, type HolderPublicJwk, type StoredHolderKey } from './holder-keys.js';

@@ -104,6 +104,8 @@ export {
   type SignStatusListInput,
 } from './issue.js';
 export { checkAnswersScope } from './scope.js';
+export { checkErrorReport, reportErrors, ReportErrorsError, type ReportErrorsInput } from './feedback.js';
+export { isReleaseRef, MAX_ERROR_MESSAGE_LENGTH, MAX_REPORTED_ERRORS } from '../protocol/index.js';
 export { fetchScan, scansOf, scanUrl, type FetchScanOptions, type Scan } from './files.js';
 export {
   DOCUMENT_TYPES,

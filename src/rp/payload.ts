@@ -3,10 +3,12 @@
  * element schemas, for the released subset of each element's fields.
  *
  *   { "v": 1, "iss", "aud", "sub", "nonce", "iat", "jti", "holder"?,
- *     "elements": [ { "type", "data": { released fields }, "files": { slot: file | [file, …] }, "attestations": [presentation, …] } ] }
+ *     "elements": [ { "ref"?, "type", "data": { released fields }, "files": { slot: file | [file, …] }, "attestations": [presentation, …] } ] }
  *   file = { "id", "key", "media_type", "size", "sha256" }
  *   holder = { "enc": HE public JWK, "sig": HS public JWK } (releases to verifiers only, DESIGN 5.5)
  *   presentation = an SD-JWT VC presentation with a KB-JWT (DESIGN 5.6), 0 to 4 per element
+ *   ref = 16 random bytes, unpadded base64url, unique in the release: what reportErrors names (DESIGN 5.7);
+ *         absent only in releases built by consent pages older than RP feedback
  */
 import * as z from 'zod';
 import {
@@ -16,6 +18,7 @@ import {
   MAX_ELEMENT_ATTESTATIONS,
   MAX_SCAN_BYTES,
   ReleaseHolderSchema,
+  ReleaseRefSchema,
   SCAN_MEDIA_TYPES,
   UUID_PATTERN,
   type ElementData,
@@ -58,6 +61,12 @@ export type ReleasedFiles<T extends ElementType = ElementType> = {
 
 /** One released element of type T: the released fields (validated, normalized) and scans. */
 export interface ReleasedElementOf<T extends ElementType> {
+  /**
+   * This element's name in this release (16 random bytes, base64url): pass it to
+   * reportErrors to tell the holder a field or scan is wrong. Absent only in
+   * releases from consent pages that predate RP feedback.
+   */
+  ref?: string;
   type: T;
   /** Only the fields the holder released; each one valid for the type. */
   data: Partial<ElementData<T>>;
@@ -117,6 +126,7 @@ const ReleasedFileSchema = z.strictObject({
 });
 
 const ElementEnvelope = z.strictObject({
+  ref: ReleaseRefSchema.optional(),
   type: z.enum(ELEMENT_TYPES as [ElementType, ...ElementType[]], { message: 'unknown element type' }),
   data: z.record(z.string(), z.unknown()),
   files: z.record(z.string(), z.unknown()),
@@ -222,17 +232,22 @@ export function parseElements(envelope: PayloadEnvelope): ReleasedElement[] {
   const issues: ReleaseIssue[] = [];
   const types = new Set<ElementType>();
   const fileIds = new Set<string>();
+  const refs = new Set<string>();
   const elements: ReleasedElement[] = [];
   envelope.elements.forEach((raw, index) => {
     const at = ['elements', index];
     if (types.has(raw.type)) issues.push({ path: [...at, 'type'], code: 'custom', message: 'the same element type appears twice' });
     types.add(raw.type);
+    if (raw.ref !== undefined) {
+      if (refs.has(raw.ref)) issues.push({ path: [...at, 'ref'], code: 'custom', message: 'the same ref appears twice' });
+      refs.add(raw.ref);
+    }
     const data = DATA_SCHEMAS.get(raw.type)!.safeParse(raw.data);
     if (!data.success) issues.push(...issuesOf(data.error, [...at, 'data']));
     const files = FILES_SCHEMAS.get(raw.type)!.safeParse(raw.files);
     if (!files.success) issues.push(...issuesOf(files.error, [...at, 'files']));
     if (!data.success || !files.success) return;
-    const element = { type: raw.type, data: data.data, files: files.data, attestations: [...raw.attestations] } as ReleasedElement;
+    const element = { ...(raw.ref !== undefined ? { ref: raw.ref } : {}), type: raw.type, data: data.data, files: files.data, attestations: [...raw.attestations] } as ReleasedElement;
     for (const { slot, index: i, file } of releasedFiles(element)) {
       if (fileIds.has(file.id)) {
         issues.push({

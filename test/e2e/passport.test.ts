@@ -314,8 +314,13 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
     expect(await entry.textContent()).toContain(ui(locale, 'vault.sharing.types', { types: 'Personal details, Passport, Address, and Email address' }));
     await shot(page, 'en-3-sharing-history');
     await entry.getByRole('button', { name: ui(locale, 'vault.sharing.revoke_label', { client: clientName }) }).click();
+    // Revoking asks first, in the page, naming the service.
+    await entry.getByText(ui(locale, 'vault.sharing.revoke_question', { client: clientName })).waitFor();
+    await entry.getByRole('button', { name: t(locale, 'vault.sharing.revoke_yes') }).click();
     await entry.getByText(t(locale, 'vault.sharing.revoked'), { exact: true }).waitFor();
-    expect(await entry.getByRole('button').count()).toBe(0);
+    // Nothing left to revoke; what was sent can still be looked at (with the vault unlocked).
+    expect(await entry.getByRole('button', { name: ui(locale, 'vault.sharing.revoke_label', { client: clientName }) }).count()).toBe(0);
+    expect(await entry.getByRole('button').allTextContents()).toEqual([t(locale, 'vault.sharing.show_sent')]);
     await shot(page, 'en-4-sharing-revoked');
     await page.reload();
     await history.locator('li.release-revoked').waitFor();
@@ -434,8 +439,8 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
       requested: scope,
     });
     expect(release.elements).toEqual([
-      { type: 'email', data: { email: M.email }, files: {}, attestations: [] },
-      { type: 'phone_number', data: { phone_number: M.phone }, files: {}, attestations: [] },
+      { ref: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), type: 'email', data: { email: M.email }, files: {}, attestations: [] },
+      { ref: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), type: 'phone_number', data: { phone_number: M.phone }, files: {}, attestations: [] },
     ]);
     expect(page.errors).toEqual([]);
   }, 180_000);

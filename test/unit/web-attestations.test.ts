@@ -297,6 +297,7 @@ describe('the consent page and attestations', () => {
     // date_of_expiry unticked; only the front side of the scans requested.
     const files = content.files as unknown as Record<string, FileLink>;
     const released: PayloadElement = {
+      ref: 'AAAAAAAAAAAAAAAAAAAAAA',
       type: 'passport',
       data: { document_number: 'ZQ7PASS1', issuing_country: 'BH', date_of_issuance: '2021-05-02' },
       files: { front_side: { id: files.front_side!.id, key: 'k', media_type: 'image/jpeg', size: files.front_side!.size, sha256: files.front_side!.sha256 } },

@@ -26,6 +26,9 @@ import {
   type Readable,
 } from '../../src/web/consent/model.js';
 import { encryptRelease } from '../../src/web/consent/release-key.js';
+import { sealedFeedback } from '../../src/web/consent/feedback.js';
+import { errorsFor, mapErrors, openReleaseRecord } from '../../src/web/vault/feedback.js';
+import type { ReleaseEntry } from '../../src/web/vault/releases.js';
 import { en } from '../../src/i18n/en.js';
 import { CLIENT_ID, ISSUER, JPEG, NONCE, PNG, REQUESTED, rpKeyPair, SUBJECT } from './rp/helpers.js';
 
@@ -140,6 +143,78 @@ describe('which elements answer, and what leaves', () => {
       ['selfie', 0, 1],
       ['translation', 0, 1],
     ]);
+  });
+});
+
+describe('RP feedback (DESIGN 5.7): refs, the sealed sharing record, errors mapped to elements', () => {
+  const VAULT_ID = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+
+  function released() {
+    const s = sample();
+    const built = buildRelease(
+      { issuer: ISSUER, clientId: CLIENT_ID, sub: SUBJECT, nonce: NONCE },
+      [
+        { requirement: personal, element: s.details },
+        { requirement: document, element: s.passport, excluded: new Set(['date_of_issuance']) },
+        { requirement: email, element: s.mail },
+      ],
+      fileKeysFrom(s.mk),
+    );
+    const feedback = sealedFeedback(s.mk, VAULT_ID, built, { id: CLIENT_ID, name: 'Bank X' }, new Date('2030-06-01T12:00:00Z'));
+    const entry: ReleaseEntry = { id: 'r1', client_id: CLIENT_ID, client_name: 'Bank X', element_types: built.elementTypes, created_at: '2030-06-01T12:00:00Z', revoked_at: null, has_record: true, errors: [] };
+    const sealed = { id: 'r1', client_id: CLIENT_ID, record_id: built.payload.jti, sealed: feedback.sharing_record.sealed };
+    return { ...s, built, feedback, entry, sealed };
+  }
+
+  it('gives every released element its own ref, and records exactly what was sent, sealed', () => {
+    const { built, feedback, mk, passport, entry, sealed } = released();
+    const refs = built.payload.elements.map((e) => e.ref);
+    expect(new Set(refs).size).toBe(3);
+    expect(feedback.refs).toEqual(refs);
+    expect(feedback.sharing_record.id).toBe(built.payload.jti);
+    // The sealed record reveals no value.
+    for (const value of ['Omar', 'P1234567', 'omar@example.com']) expect(feedback.sharing_record.sealed).not.toContain(value);
+    const opened = openReleaseRecord(mk, VAULT_ID, entry, sealed);
+    if ('problem' in opened) throw new Error('the record did not open');
+    expect(opened.clientMismatch).toBe(false);
+    const [, doc] = opened.record.elements;
+    expect(doc).toEqual({
+      ref: refs[1],
+      element_id: passport.record.id,
+      element_version: 1,
+      type: 'passport',
+      // Exactly the payload's data: the unticked date of issue is not in it.
+      fields: built.payload.elements[1]!.data,
+      scans: [
+        { slot: 'front_side', file_id: passport.record.files[0]!.id, sha256: expect.any(String), media_type: 'image/png' },
+        { slot: 'selfie', file_id: passport.record.files[1]!.id, sha256: expect.any(String), media_type: 'image/jpeg' },
+      ],
+    });
+    expect(doc!.fields).not.toHaveProperty('date_of_issuance');
+  });
+
+  it('maps an RP error by ref to the element and version sent; a new version, a revoked release or a swapped record closes it', () => {
+    const { built, mk, passport, details, entry, sealed } = released();
+    const ref = built.payload.elements[1]!.ref;
+    const withErrors: ReleaseEntry = { ...entry, errors: [{ ref, field: 'date_of_expiry', message: 'does not match the scan' }, { ref: 'unknown-ref-unknown-re', field: 'email', message: 'x' }] };
+    const opened = openReleaseRecord(mk, VAULT_ID, withErrors, sealed);
+    const errors = mapErrors(withErrors, opened);
+    expect(errors).toEqual([
+      { releaseId: 'r1', client: 'Bank X', elementId: passport.record.id, version: 1, type: 'passport', field: 'date_of_expiry', message: 'does not match the scan' },
+    ]);
+    expect(errorsFor(errors, passport.record)).toHaveLength(1);
+    expect(errorsFor(errors, details.record)).toHaveLength(0);
+    // Edited: version 2 is not what was sent.
+    expect(errorsFor(errors, { ...passport.record, version: 2 })).toHaveLength(0);
+    expect(mapErrors({ ...withErrors, revoked_at: '2030-06-02T00:00:00Z' }, opened)).toEqual([]);
+    // A row of another client served with this record: flagged, and its errors not applied.
+    const swapped = openReleaseRecord(mk, VAULT_ID, { ...withErrors, client_id: 'other-rp' }, { ...sealed, client_id: 'other-rp' });
+    expect(swapped).toMatchObject({ clientMismatch: true });
+    expect(mapErrors({ ...withErrors, client_id: 'other-rp' }, swapped)).toEqual([]);
+    // A record moved to another release id, or of another vault: unreadable.
+    expect(openReleaseRecord(mk, VAULT_ID, withErrors, { ...sealed, record_id: crypto.randomUUID() })).toEqual({ problem: 'unreadable' });
+    expect(openReleaseRecord(mk, '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5c', withErrors, sealed)).toEqual({ problem: 'unreadable' });
+    expect(openReleaseRecord(mk, VAULT_ID, withErrors, { ...sealed, id: 'r2' })).toEqual({ problem: 'unreadable' });
   });
 });
 

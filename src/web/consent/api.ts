@@ -10,6 +10,9 @@ export interface ReleaseSubmission {
   jwe: string;
   file_ids: string[];
   element_types: string[];
+  /** RP feedback (DESIGN 5.7): the released elements' refs, and the sharing record sealed under MK. */
+  refs?: string[];
+  sharing_record?: { id: string; sealed: string };
 }
 
 export async function postRelease(uid: string, body: ReleaseSubmission, fetchImpl: Fetch = (i, init) => fetch(i, init), origin = location.origin): Promise<string> {

@@ -14,6 +14,7 @@ import {
   base64urlEncode,
   elementSpec,
   EXPIRY_FIELD,
+  newReleaseRef,
   requestedFields,
   unwrapFileKey,
   type ElementContent,
@@ -22,6 +23,7 @@ import {
   type FileLink,
   type PassportRequirement,
   type ReleaseHolder,
+  type SharingRecordElement,
   type SlotSpec,
 } from '../../protocol/index.js';
 import type { ElementRecord } from '../vault/api.js';
@@ -132,6 +134,8 @@ export interface ReleasedFileEntry {
 }
 
 export interface PayloadElement {
+  /** 16 random bytes, base64url: names this element in this release for RP feedback (DESIGN 5.7). */
+  ref: string;
   type: ElementType;
   data: Record<string, string>;
   files: Record<string, ReleasedFileEntry | ReleasedFileEntry[]>;
@@ -157,6 +161,8 @@ export interface BuiltRelease {
   /** Every scan the release names (the server serves only these to the RP). */
   fileIds: string[];
   elementTypes: ElementType[];
+  /** Per element, what the sharing record keeps: which element and version, exactly what was sent. */
+  recordElements: SharingRecordElement[];
 }
 
 /** A 32-byte FK for a scan of an element; the caller's bytes are zeroed after use. */
@@ -191,6 +197,7 @@ export function buildRelease(
   options: { now?: number; jti?: string; holder?: ReleaseHolder } = {},
 ): BuiltRelease {
   const fileIds: string[] = [];
+  const recordElements: SharingRecordElement[] = [];
   const elements = choices.map(({ requirement, element, excluded }): PayloadElement => {
     const data: Record<string, string> = {};
     for (const field of leavingFields(requirement, element)) {
@@ -210,7 +217,16 @@ export function buildRelease(
       if (slot.multiple) ((files[slot.name] ??= []) as ReleasedFileEntry[]).push(entry);
       else files[slot.name] = entry;
     }
-    return { type: element.record.type, data, files, attestations: [] };
+    const ref = newReleaseRef();
+    recordElements.push({
+      ref,
+      element_id: element.record.id,
+      element_version: element.record.version,
+      type: element.record.type,
+      fields: { ...data },
+      scans: leavingScans(requirement, element).map(({ slot, link }) => ({ slot: slot.name, file_id: link.id, sha256: link.sha256, media_type: link.media_type })),
+    });
+    return { ref, type: element.record.type, data, files, attestations: [] };
   });
   const elementTypes = elements.map((e) => e.type);
   if (new Set(elementTypes).size !== elementTypes.length) throw new Error('the same element type was chosen twice');
@@ -225,7 +241,7 @@ export function buildRelease(
     ...(options.holder ? { holder: options.holder } : {}),
     elements,
   };
-  return { payload, fileIds, elementTypes };
+  return { payload, fileIds, elementTypes, recordElements };
 }
 
 /** A requirement in plain words: a title (the types) and what of them leaves. */

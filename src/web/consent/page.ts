@@ -70,6 +70,8 @@ import { interactionLive, isStaleAnswer, msUntil } from './stale.js';
 import { fetchVerifiers, fittingVerifiers, namedVerifiers, type VerifierInfo } from './verifiers.js';
 import { answersExpiry, expiryOf, needsExpiryConfirmation } from './expiry.js';
 import { expiryBadge } from '../vault/ui/expiry.js';
+import { ConsentFeedback, sealedFeedback } from './feedback.js';
+import { ReleasesApi } from '../vault/releases.js';
 
 export interface ConsentOptions {
   /** #passport-consent: the page's interactive part. */
@@ -138,6 +140,8 @@ export class ConsentPage implements EditorHost {
   private readonly staleBox = messageBox('alert');
   /** Expired documents the holder ticked "share it anyway" for (element ids). */
   private readonly expiredShared = new Set<string>();
+  /** RP feedback (DESIGN 5.7): open errors on the holder's documents. */
+  private readonly feedback: ConsentFeedback;
 
   constructor(options: ConsentOptions) {
     this.options = options;
@@ -148,6 +152,7 @@ export class ConsentPage implements EditorHost {
     const path = `/interaction/${options.data.uid}`;
     rememberReturnName(options.session, path, options.clientName);
     this.accountLink = accountLinkFor(path);
+    this.feedback = new ConsentFeedback(new ReleasesApi(options.data.vault_csrf, options.fetch), options.tr);
     this.share = h('button', { type: 'button', class: 'button button-primary', hidden: true, 'data-share': '' }, this.t('passport.share', { client: options.clientName }));
     this.share.addEventListener('click', () => void this.approve());
     options.decision?.prepend(this.share);
@@ -414,7 +419,7 @@ export class ConsentPage implements EditorHost {
     if (!this.openVault()) return;
     this.idle.start();
     this.showStage(h('p', { class: 'vault-loading', role: 'status' }, this.t('vault.loading')));
-    void this.readAttestations().then(() => {
+    void Promise.all([this.readAttestations(), this.feedback.load(() => this.keys.use(), this.vault!.vault_id)]).then(() => {
       if (!this.keys.unlocked) return;
       this.selectFirst();
       this.showReview();
@@ -539,6 +544,7 @@ export class ConsentPage implements EditorHost {
     this.scans.clear();
     this.summaries.clear();
     this.resolved.clear();
+    this.feedback.forget();
     this.opened = [];
   }
 
@@ -555,7 +561,7 @@ export class ConsentPage implements EditorHost {
   }
 
   private get complete(): boolean {
-    return this.keys.unlocked && this.blockedBy === undefined && this.requirements.every((_, index) => this.chosen(index) !== undefined);
+    return this.keys.unlocked && this.blockedBy === undefined && this.requirements.every((_, index) => this.chosen(index) !== undefined && !this.feedback.blocks(this.chosen(index)));
   }
 
   private updateShare(): void {
@@ -571,7 +577,7 @@ export class ConsentPage implements EditorHost {
     this.shareAlert = messageBox('alert');
     const blocks = this.requirements.map((requirement, index) => this.requirementBlock(requirement, index));
     const blocked = this.blockedBy;
-    const missing = !blocked && !this.complete;
+    const missing = !blocked && !this.requirements.every((_, index) => this.chosen(index) !== undefined);
     this.showStage(
       h(
         'section',
@@ -735,6 +741,8 @@ export class ConsentPage implements EditorHost {
     replace(
       container,
       this.expiryPanel(element),
+      // An RP's open error is corrected here too, with the same editor.
+      this.feedback.box(element, () => this.editButton(t('passport.feedback.edit'), () => this.edit(index, element.record.type, element), 'complete')),
       verifiedList(this, sealedOf(element.content), this.summaries),
       live.length ? h('p', { class: 'hint share-verified-note' }, t('passport.verified_sent', { client: this.client })) : null,
       rows.length ? h('ul', { class: 'share-fields' }, ...rows) : null,
@@ -749,7 +757,7 @@ export class ConsentPage implements EditorHost {
         this.editButton(t(incomplete ? 'passport.complete' : 'passport.edit', { type }), () => this.edit(index, element.record.type, element), incomplete ? 'complete' : 'edit'),
       ),
     );
-    this.updateShare(); // another document may need (or not need) the expired-document box
+    this.updateShare(); // another document may need the expired-document box, or have an open error
   }
 
   /** A button that opens the editor: "+ Add a passport", "Complete this passport", or a quiet "Edit this passport". */
@@ -852,7 +860,8 @@ export class ConsentPage implements EditorHost {
         const binding = { aud: this.data.client_id, nonce: this.data.nonce, iat: built.payload.iat };
         await attachPresentations(built.payload.elements, choices.map((c) => c.element), () => this.holderSigningKey(), binding, this.lookup, new Date());
         const jwe = await encryptRelease(built.payload, key);
-        const next = await postRelease(this.data.uid, { csrf: this.options.csrf, jwe, file_ids: built.fileIds, element_types: built.elementTypes });
+        const feedback = sealedFeedback(this.keys.use(), this.vault!.vault_id, built, { id: this.data.client_id, name: this.client });
+        const next = await postRelease(this.data.uid, { csrf: this.options.csrf, jwe, file_ids: built.fileIds, element_types: built.elementTypes, ...feedback });
         this.sent = true;
         this.forget();
         window.location.assign(next);

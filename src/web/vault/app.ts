@@ -25,6 +25,8 @@ import { loadVerifiers } from './verifier-list.js';
 import { checkServedVault, elementProblemsText, refusalText, signChange } from './state.js';
 import type { ReturnTarget } from './return-to.js';
 import { messageBox } from './ui/common.js';
+import { loadErrors, type ElementError } from './feedback.js';
+import type { ReleasesApi } from './releases.js';
 
 import type { EditorHost, Notice } from './editor-host.js';
 
@@ -65,6 +67,8 @@ export interface AppOptions {
   inbox?: InboxApi;
   /** Wathiqa's own email verifier; without it (or the inbox) email elements offer no verification. */
   emailVerifier?: EmailVerifierApi;
+  /** The sharing history's API: RP feedback on released elements is read from it after unlocking. */
+  releases?: ReleasesApi;
 }
 
 export class VaultApp implements EditorHost {
@@ -102,6 +106,9 @@ export class VaultApp implements EditorHost {
   reminder: { update(): void } | undefined;
   /** What to show once the vault is unlocked instead of the documents (the reminder's "make a new code"), once. */
   afterUnlock: (() => void) | undefined;
+  /** RP feedback (DESIGN 5.7): open errors mapped to elements through the sealed records, read after each unlock. */
+  errors: ElementError[] = [];
+  private readonly releases: ReleasesApi | undefined;
   /** Cleanups of the current screen (pending scan bytes), run when the vault locks. */
   private readonly forgetHooks = new Set<() => void>();
 
@@ -115,6 +122,7 @@ export class VaultApp implements EditorHost {
     this.storage = options.storage;
     this.inbox = options.inbox ? new InboxController(this, options.inbox, () => loadVerifiers()) : undefined;
     this.emailVerifier = options.emailVerifier;
+    this.releases = options.releases;
     this.view = h('div', { class: 'vault-view' });
     replace(this.root, this.banner.el, this.stateBanner.el, this.view);
     this.api.signer = { sign: (change) => this.signState(change) };
@@ -259,6 +267,21 @@ export class VaultApp implements EditorHost {
     if (next) next();
     else this.showDocuments();
     void this.completeVault().then(() => this.takeInbox());
+    void this.readFeedback();
+  }
+
+  /** Reads the RPs' open errors; when there are some for the documents shown, shows them. */
+  private async readFeedback(): Promise<void> {
+    const vault = this.vault;
+    if (!this.releases || !vault) return;
+    try {
+      const errors = await loadErrors(this.releases, () => this.keys.use(), vault.vault_id);
+      if (!this.keys.unlocked) return;
+      this.errors = errors;
+      if (errors.length && this.screen === 'documents') this.showDocuments();
+    } catch {
+      // Read again at the next unlock; the documents do not depend on it.
+    }
   }
 
   /** Takes delivered attestations in; when some were sealed, the documents screen shows them (if it is the one shown). */
@@ -351,6 +374,7 @@ export class VaultApp implements EditorHost {
     this.blobs.revokeAll();
     this.summaries.clear();
     this.inbox?.forget();
+    this.errors = [];
     this.opened = [];
     this.state = null;
   }

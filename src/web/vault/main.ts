@@ -42,6 +42,7 @@ function start(): void {
   const tr = createTranslator(readMessages(document), html.lang || 'en', html.dir === 'rtl' ? 'rtl' : 'ltr');
   const csrf = root.dataset.csrf ?? '';
   const returnTo = readReturnTo(window.location.search, sessionStore());
+  const releases = new ReleasesApi(csrf);
   const app = new VaultApp({
     root,
     tr,
@@ -51,13 +52,15 @@ function start(): void {
     storage: versionStore(),
     inbox: new InboxApi(csrf),
     emailVerifier: new EmailVerifierApi(csrf),
+    releases,
     ...(returnTo ? { returnTo } : {}),
   });
   const reminder = document.getElementById('recovery-reminder');
   if (reminder) app.reminder = new RecoveryReminder(app, reminder);
   void app.start();
   const sharing = document.getElementById('sharing-history');
-  if (sharing) void sharingHistory(sharing, tr, new ReleasesApi(csrf));
+  // "Show what was sent" opens sealed records with the vault's key, while it is unlocked.
+  if (sharing) void sharingHistory(sharing, tr, releases, app);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });

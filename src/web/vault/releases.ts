@@ -12,6 +12,19 @@ export interface ReleaseEntry {
   element_types: string[];
   created_at: string;
   revoked_at: string | null;
+  /** A sealed sharing record exists (releases before RP feedback have none). */
+  has_record?: boolean;
+  /** The RP's open errors (DESIGN 5.7): untrusted text, shown as text. */
+  errors?: { ref: string; field?: string; file?: string; message: string }[];
+  errors_at?: string | null;
+}
+
+/** A release's sealed sharing record, as the server keeps it. */
+export interface SealedRecord {
+  id: string;
+  client_id: string;
+  record_id: string;
+  sealed: string;
 }
 
 export class ReleasesApi {
@@ -33,6 +46,10 @@ export class ReleasesApi {
   async list(): Promise<ReleaseEntry[]> {
     const { releases } = await this.call<{ releases: ReleaseEntry[] }>('');
     return Array.isArray(releases) ? releases : [];
+  }
+
+  record(id: string): Promise<SealedRecord> {
+    return this.call<SealedRecord>(`/${encodeURIComponent(id)}/record`);
   }
 
   revoke(id: string) {

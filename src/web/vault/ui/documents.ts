@@ -13,6 +13,7 @@ import { busy, messageBox, screenHeading } from './common.js';
 import { editorScreen } from './editor.js';
 import { expiryBadge } from './expiry.js';
 import { newCodeScreen } from './new-code.js';
+import { errorsFor, feedbackBox } from '../feedback.js';
 
 /** How a scan is named on the page: the slot's label, numbered when the slot holds several. */
 export function scanLabels(app: Pick<VaultApp, 't' | 'tr'>, slot: SlotSpec, count: number): string[] {
@@ -181,7 +182,7 @@ function elementCard(app: VaultApp, opened: OpenedElement): HTMLElement {
     h('h4', { id: headingId }, t(spec.labelKey)),
     content ? documentExpiry(app, content.data as Record<string, unknown>) : null,
     content
-      ? [verifiedList(app, sealedOf(content), app.summaries), fieldList(app, opened), scanList(app, opened), emailVerifyPanel(app, opened)]
+      ? [feedbackBox(app.tr, errorsFor(app.errors, record), 'vault.feedback.fix'), verifiedList(app, sealedOf(content), app.summaries), fieldList(app, opened), scanList(app, opened), emailVerifyPanel(app, opened)]
       : h('p', { class: 'vault-message vault-message-alert' }, t('vault.unreadable')),
     alert.el,
     actions,
