@@ -14,6 +14,7 @@ import * as m0012 from './0012_account_sessions.js';
 import * as m0013 from './0013_wathiqa_verifier.js';
 import * as m0014 from './0014_release_feedback.js';
 import * as m0015 from './0015_recovery_confirmed.js';
+import * as m0016 from './0016_operators_audit.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_wathiqa_verifier': m0013,
   '0014_release_feedback': m0014,
   '0015_recovery_confirmed': m0015,
+  '0016_operators_audit': m0016,
 };

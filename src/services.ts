@@ -27,6 +27,9 @@ import { AccountSessions } from './accounts/sessions.js';
 import { ConnectedServices } from './accounts/connected-services.js';
 import { WathiqaVerifier } from './verifiers/wathiqa.js';
 import { EmailControl, emailCodeKey } from './verifiers/email-control.js';
+import { AuditService } from './audit/service.js';
+import { AccountAdmin } from './accounts/admin.js';
+import { Operators } from './accounts/operators.js';
 
 /** Everything the routes need, built once over one database. */
 export interface Services {
@@ -59,6 +62,12 @@ export interface Services {
   emailControl: EmailControl;
   /** RP feedback on releases (DESIGN 5.7): POST /passport/errors. */
   feedback: FeedbackService;
+  /** The audit trail of administrative changes (issue #13). */
+  audit: AuditService;
+  /** What operators do to people's accounts: find, show, disable, enable, sign out everywhere. */
+  accountAdmin: AccountAdmin;
+  /** The operator role: who may use the console. */
+  operators: Operators;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -79,7 +88,8 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   // Accounts as findAccount reads them, for a few seconds; cleared on this node when an address changes or the account is deleted.
   const accountCache = new TtlCache<PublicAccount>(10_000);
   const sessions = new AccountSessions(db);
-  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache, accountCache, sessions });
+  const audit = new AuditService(db);
+  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache, accountCache, sessions, audit });
   requireMail(config, 'email verification and password reset');
   const mailer = createMailer(config, logger);
   const forget = (accountId: string) => accountCache.invalidate(accountId);
@@ -114,5 +124,8 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     wathiqaVerifier,
     emailControl: new EmailControl(db, mailLinks, mailer, wathiqaVerifier, logger, emailCodeKey(config.operatorKey)),
     feedback: new FeedbackService(db),
+    audit,
+    accountAdmin: new AccountAdmin(db, sessions, forget),
+    operators: new Operators(db),
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { SessionRef } from '../accounts/sessions.js';
+import { usedSecondFactor } from '../accounts/acr.js';
 
 const LOADED = Symbol('signed-in session');
 
@@ -20,4 +21,18 @@ export async function currentSession(provider: Provider, ctx: Context): Promise<
 /** The account signed in on this browser, if any. */
 export async function sessionAccountId(provider: Provider, ctx: Context): Promise<string | undefined> {
   return (await currentSession(provider, ctx))?.accountId;
+}
+
+/** How the browser's session signed in: for pages that need a second factor (the operator console). */
+export interface SessionAuthentication extends SessionRef {
+  acr?: string;
+  amr?: string[];
+  /** More than one factor (acr urn:wathiqa:acr:mfa). */
+  mfa: boolean;
+}
+
+export async function currentAuthentication(provider: Provider, ctx: Context): Promise<SessionAuthentication | undefined> {
+  const session = (await provider.Session.get(ctx as never)) as { uid: string; accountId?: string; acr?: string; amr?: string[] };
+  if (!session.accountId) return undefined;
+  return { uid: session.uid, accountId: session.accountId, acr: session.acr, amr: session.amr, mfa: usedSecondFactor(session) };
 }

@@ -33,3 +33,9 @@ export function loginResult(accountId: string, amr: readonly Amr[]) {
     acr: multi ? ACR_MFA : ACR_PASSWORD,
   };
 }
+
+/** True when a sign-in (a session's acr and amr) used more than one factor: what the console asks of operators. */
+export function usedSecondFactor(auth: { acr?: unknown; amr?: unknown } | undefined): boolean {
+  if (!auth) return false;
+  return auth.acr === ACR_MFA || (Array.isArray(auth.amr) && auth.amr.includes('mfa'));
+}

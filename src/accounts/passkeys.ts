@@ -16,7 +16,7 @@ import type { Amr } from './acr.js';
 const CHALLENGE_SECONDS = 300;
 export const MAX_PASSKEYS = 20;
 
-export type PasskeyProblem = 'passkey_failed' | 'passkey_unknown' | 'passkey_limit' | 'passkey_other_account';
+export type PasskeyProblem = 'passkey_failed' | 'passkey_unknown' | 'passkey_limit' | 'passkey_other_account' | 'account_disabled';
 
 export class PasskeyError extends Error {
   constructor(readonly code: PasskeyProblem) {
@@ -163,6 +163,9 @@ export class PasskeyService {
       .where((eb) => eb.or([eb('counter', '=', '0' as never), eb('counter', '<', newCounter as never)]))
       .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) throw new PasskeyError('passkey_failed');
+    // Said only after the passkey proved its holder, as a password sign-in does.
+    const account = await this.db.selectFrom('accounts').select('disabled_at').where('id', '=', stored.account_id).executeTakeFirst();
+    if (!account || account.disabled_at) throw new PasskeyError('account_disabled');
     // A synced passkey is a key in software; a device-bound one, in hardware (RFC 8176 swk / hwk).
     return { accountId: stored.account_id, amr: [credentialBackedUp ? 'swk' : 'hwk', 'mfa'] };
   }

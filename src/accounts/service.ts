@@ -5,6 +5,7 @@ import type { Database } from '../db/index.js';
 import type { Metrics } from '../ops/metrics.js';
 import { checkPassword, PASSWORD_MAX, PasswordHasher, type PasswordProblem } from './passwords.js';
 import { accountRepository, type PublicAccount } from './repository.js';
+import { endSessionsAndGrants } from './revocation.js';
 import { Throttle, type Limit } from './throttle.js';
 
 export const EmailSchema = z
@@ -25,7 +26,8 @@ export type AccountErrorCode =
   | 'password_mismatch'
   | 'email_unchanged'
   | 'already_verified'
-  | 'confirmation_required';
+  | 'confirmation_required'
+  | 'account_disabled';
 
 /** A sign-up or sign-in refusal; `code` doubles as the i18n key of the message. */
 export class AccountError extends Error {
@@ -78,13 +80,21 @@ export class AccountService {
     return normalized;
   }
 
-  /** Creates an account; used by the operator (no per-IP limit) and by sign-up. */
-  async create(email: string, password: string): Promise<PublicAccount> {
-    return this.insert(this.checked(email, password), password);
+  /**
+   * Creates an account; used by the operator (no per-IP limit, `audit` records it in
+   * the same transaction) and by sign-up.
+   */
+  async create(email: string, password: string, audit?: (trx: Database, account: PublicAccount) => Promise<void>): Promise<PublicAccount> {
+    return this.insert(this.checked(email, password), password, audit);
   }
 
-  private async insert(normalized: string, password: string): Promise<PublicAccount> {
-    const account = await this.accounts.create(normalized, await this.hasher.hash(password));
+  private async insert(normalized: string, password: string, audit?: (trx: Database, account: PublicAccount) => Promise<void>): Promise<PublicAccount> {
+    const hash = await this.hasher.hash(password);
+    const account = await this.db.transaction().execute(async (trx) => {
+      const created = await accountRepository(trx).create(normalized, hash);
+      if (created) await audit?.(trx, created);
+      return created;
+    });
     if (!account) throw new AccountError('email_taken');
     return account;
   }
@@ -138,6 +148,8 @@ export class AccountService {
     if (!row || !ok) throw new AccountError('invalid_credentials');
     // Failures on the account start again from zero; the IP only gets this attempt back.
     await this.throttle.settle({ clear: [accountKey], forgive: [ipKey] });
+    // Said only to whoever knows the password: the address alone does not tell whether an account is disabled.
+    if (row.disabled_at) throw new AccountError('account_disabled');
     if (this.hasher.needsRehash(row.password_hash)) await this.accounts.updateHash(row.id, await this.hasher.hash(password));
     return { id: row.id, email: row.email, created_at: row.created_at, email_verified_at: row.email_verified_at };
   }
@@ -169,24 +181,19 @@ export class AccountService {
    * no foreign key can); pending sign-ins that name it; and the rate-limit counters
    * keyed by its id. Sign-in counters keyed by the address expire with their window.
    */
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, audit?: (trx: Database, account: PublicAccount) => Promise<void>): Promise<boolean> {
     // The id goes into LIKE patterns below: only a UUID, never a wildcard, may reach them.
     if (!z.uuid().safeParse(id).success) return false;
     const deleted = await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('oidc_payloads')
-        .where(sql<string>`payload->>'accountId'`, '=', id)
-        .execute();
-      // An interaction names the account inside it (its session, the sign-in result); few, and short-lived.
-      await trx
-        .deleteFrom('oidc_payloads')
-        .where('kind', '=', 'Interaction')
-        .where(sql<string>`payload::text`, 'like', `%"${id}"%`)
-        .execute();
+      const account = await accountRepository(trx).findById(id);
+      if (!account) return false;
+      await endSessionsAndGrants(trx, id);
       await trx.deleteFrom('throttle').where('key', 'like', `%:${id}`).execute();
       // A passkey registration under way names the account in its challenge (no foreign key: sign-in challenges name an interaction).
       await trx.deleteFrom('webauthn_challenges').where('purpose', '=', 'register').where('binding', '=', id).execute();
-      return accountRepository(trx).delete(id);
+      const gone = await accountRepository(trx).delete(id);
+      if (gone) await audit?.(trx, account);
+      return gone;
     });
     if (deleted) this.deleted(id);
     return deleted;

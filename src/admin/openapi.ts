@@ -12,6 +12,12 @@ import {
   MigrationResultSchema,
   MigrationStatusSchema,
   ROUTES,
+  AuditEntrySchema,
+  ClientImpactSchema,
+  ClientUpdateSchema,
+  OperatorListSchema,
+  UserDetailsSchema,
+  UserSummarySchema,
   UserInputSchema,
   UserListSchema,
   UserSchema,
@@ -24,11 +30,17 @@ type JsonSchema = Record<string, unknown>;
 const NAMED: [string, z.ZodType, 'input' | 'output'][] = [
   ['Error', ErrorSchema, 'output'],
   ['ClientInput', ClientInputSchema, 'input'],
+  ['ClientUpdate', ClientUpdateSchema, 'input'],
   ['Client', ClientSchema, 'output'],
+  ['ClientImpact', ClientImpactSchema, 'output'],
   ['ClientList', ClientListSchema, 'output'],
   ['UserInput', UserInputSchema, 'input'],
   ['User', UserSchema, 'output'],
+  ['UserSummary', UserSummarySchema, 'output'],
+  ['UserDetails', UserDetailsSchema, 'output'],
   ['UserList', UserListSchema, 'output'],
+  ['OperatorList', OperatorListSchema, 'output'],
+  ['AuditEvent', AuditEntrySchema, 'output'],
   ['Key', KeySchema, 'output'],
   ['KeyList', KeyListSchema, 'output'],
   ['MigrationStatus', MigrationStatusSchema, 'output'],
@@ -72,7 +84,8 @@ function operation(spec: RouteSpec): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     const schema = response.schema === undefined ? undefined : ref(response.schema);
-    responses[status] = { description: response.description, ...(schema ? { content: { 'application/json': { schema } } } : {}) };
+    const media = status === '200' && spec.produces ? spec.produces : 'application/json';
+    responses[status] = { description: response.description, ...(schema ? { content: { [media]: { schema } } } : {}) };
   }
   if (spec.body || spec.params || spec.query) responses['400'] ??= { ...ERROR_RESPONSES[400], content: errorContent };
   if (spec.body) {
@@ -116,7 +129,8 @@ export function openApiDocument(): JsonSchema {
       title: 'Wathiqa admin API',
       version: packageVersion(),
       description:
-        'Operator API: clients, users, signing keys and migrations. Enabled on the public listener only when ADMIN_TOKEN is set; ' +
+        'Operator API: clients, users, operators, signing keys, the audit trail and migrations. Every change is recorded in the ' +
+        'audit trail with the actor "admin token" (or "CLI on the host" over the socket) and the request address. Enabled on the public listener only when ADMIN_TOKEN is set; ' +
         'the CLI reaches the same API over a unix socket in the data directory. Every answer carries Cache-Control: no-store; ' +
         'errors are JSON {error, error_description}.',
       license: { name: 'AGPL-3.0-only', identifier: 'AGPL-3.0-only' },
@@ -126,6 +140,8 @@ export function openApiDocument(): JsonSchema {
     tags: [
       { name: 'clients', description: 'Relying parties (OIDC clients)' },
       { name: 'users', description: 'User accounts' },
+      { name: 'operators', description: 'Who may use the operator console' },
+      { name: 'audit', description: 'The audit trail of administrative changes' },
       { name: 'keys', description: 'Signing keys' },
       { name: 'migrations', description: 'Database schema' },
       { name: 'meta', description: 'This document' },

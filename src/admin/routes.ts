@@ -5,6 +5,8 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Services } from '../services.js';
 import { badRequest, HttpError, notFound, unauthorized } from '../http/errors.js';
 import { parse, query } from '../http/guard.js';
+import { Readable } from 'node:stream';
+import { ADMIN_TOKEN_ACTOR, CLI_USER_HEADER, cliActor, type AuditContext } from '../audit/actor.js';
 import { adminOperations } from './operations.js';
 import { openApiDocument } from './openapi.js';
 import { ROUTES, type RouteSpec } from './schemas.js';
@@ -16,6 +18,12 @@ const JSON_LIMIT = '64kb';
 
 function isAdminPath(path: string): boolean {
   return path === PREFIX || path.startsWith(`${PREFIX}/`);
+}
+
+/** Who is calling, for the audit trail: the token on the public app, the CLI on the socket. */
+function auditContext(ctx: Context, local: boolean): AuditContext {
+  if (local) return { actor: cliActor(ctx.get(CLI_USER_HEADER) || undefined) };
+  return { actor: ADMIN_TOKEN_ACTOR, ip: ctx.ip || undefined };
 }
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -130,51 +138,93 @@ export function adminRouter(services: Services, options: AdminOptions): Router {
   });
   if (!enabled) return router;
 
-  const ops = adminOperations(services);
+  const local = 'local' in options && options.local === true;
   const openapi = openApiDocument();
   router.use(gate(options));
   router.use(jsonBody);
+  const opsOf = (ctx: Context) => adminOperations(services, auditContext(ctx, local));
+  const bodyOf = (ctx: Context) => (ctx.request as { body?: unknown }).body;
 
   const handlers: Record<keyof typeof ROUTES, Middleware> = {
     openapi: (ctx) => {
       ctx.body = openapi;
     },
     listClients: async (ctx) => {
-      ctx.body = { clients: await ops.listClients() };
+      ctx.body = { clients: await opsOf(ctx).listClients() };
     },
     createClient: async (ctx) => {
       ctx.status = 201;
-      ctx.body = await ops.createClient((ctx.request as { body?: unknown }).body);
+      ctx.body = await opsOf(ctx).createClient(bodyOf(ctx));
     },
     showClient: async (ctx) => {
-      ctx.body = await ops.showClient(ctx.params.id!);
+      ctx.body = await opsOf(ctx).showClient(ctx.params.id!);
+    },
+    updateClient: async (ctx) => {
+      // The version travels in the body with the metadata; the operation takes it apart.
+      const body = bodyOf(ctx);
+      const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+      const { version, ...fields } = isObject ? (body as { version?: unknown }) : {};
+      ctx.body = await opsOf(ctx).updateClient(ctx.params.id!, isObject ? fields : body, version);
+    },
+    rotateClientSecret: async (ctx) => {
+      ctx.body = await opsOf(ctx).rotateClientSecret(ctx.params.id!);
+    },
+    clientImpact: async (ctx) => {
+      ctx.body = await opsOf(ctx).clientImpact(ctx.params.id!);
     },
     deleteClient: async (ctx) => {
-      await ops.deleteClient(ctx.params.id!);
+      await opsOf(ctx).deleteClient(ctx.params.id!);
       ctx.status = 204;
     },
     listUsers: async (ctx) => {
-      ctx.body = await ops.listUsers(ctx.query);
+      ctx.body = await opsOf(ctx).listUsers(ctx.query);
     },
     createUser: async (ctx) => {
       ctx.status = 201;
-      ctx.body = await ops.createUser((ctx.request as { body?: unknown }).body);
+      ctx.body = await opsOf(ctx).createUser(bodyOf(ctx));
+    },
+    showUser: async (ctx) => {
+      ctx.body = await opsOf(ctx).showUser(ctx.params.id!);
+    },
+    disableUser: async (ctx) => {
+      ctx.body = await opsOf(ctx).disableUser(ctx.params.id!);
+    },
+    enableUser: async (ctx) => {
+      ctx.body = await opsOf(ctx).enableUser(ctx.params.id!);
+    },
+    signOutUser: async (ctx) => {
+      ctx.body = await opsOf(ctx).signOutUserEverywhere(ctx.params.id!);
+    },
+    listOperators: async (ctx) => {
+      ctx.body = { operators: await opsOf(ctx).listOperators() };
+    },
+    grantOperator: async (ctx) => {
+      ctx.body = await opsOf(ctx).grantOperator(bodyOf(ctx));
+    },
+    revokeOperator: async (ctx) => {
+      ctx.body = await opsOf(ctx).revokeOperator(bodyOf(ctx));
+    },
+    exportAudit: async (ctx) => {
+      // The filter is checked here, before the first line: a bad one is a 400 in JSON, not a broken stream.
+      const lines = opsOf(ctx).exportAudit(ctx.query);
+      ctx.type = 'application/x-ndjson; charset=utf-8';
+      ctx.body = Readable.from(lines);
     },
     deleteUser: async (ctx) => {
-      await ops.deleteUser(ctx.params.id!);
+      await opsOf(ctx).deleteUser(ctx.params.id!);
       ctx.status = 204;
     },
     listKeys: async (ctx) => {
-      ctx.body = { keys: await ops.listKeys() };
+      ctx.body = { keys: await opsOf(ctx).listKeys() };
     },
     rotateKeys: async (ctx) => {
-      ctx.body = { keys: await ops.rotateKeys() };
+      ctx.body = { keys: await opsOf(ctx).rotateKeys() };
     },
     migrationStatus: async (ctx) => {
-      ctx.body = await ops.migrationStatus();
+      ctx.body = await opsOf(ctx).migrationStatus();
     },
     migrateToLatest: async (ctx) => {
-      ctx.body = await ops.migrateToLatest();
+      ctx.body = await opsOf(ctx).migrateToLatest();
     },
   };
 

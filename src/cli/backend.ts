@@ -1,19 +1,21 @@
 import { request } from 'node:http';
+import { userInfo } from 'node:os';
+import { CLI_USER_HEADER, cliActor } from '../audit/actor.js';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import type { Config } from '../config.js';
 import type { ClientInput, ClientView } from '../clients/schema.js';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
+import { openDatabase, type DatabaseHandle } from '../db/index.js';
 import { adminSocketPath, DataDirLock } from '../db/lock.js';
 import { HttpError } from '../http/errors.js';
 import { adminOperations, runMigrations, type AdminOperations } from '../admin/operations.js';
-import type { Key, MigrationResult, MigrationStatus, User, UserInput } from '../admin/schemas.js';
+import type { ClientImpactView, Key, MigrationResult, MigrationStatus, User, UserChange, UserInput, UserSummary } from '../admin/schemas.js';
 import { createServices } from '../services.js';
 import { createLogger } from '../ops/logger.js';
 import { CliError } from './errors.js';
 
 export interface UserPage {
-  users: User[];
+  users: UserSummary[];
   limit: number;
   offset: number;
 }
@@ -26,10 +28,17 @@ export interface Backend {
   listClients(): Promise<ClientView[]>;
   createClient(input: ClientInput): Promise<ClientView>;
   showClient(id: string): Promise<ClientView>;
-  deleteClient(id: string): Promise<void>;
+  deleteClient(id: string): Promise<ClientImpactView | void>;
+  rotateClientSecret(id: string): Promise<ClientView>;
   listUsers(page: { limit?: number; offset?: number }): Promise<UserPage>;
   createUser(input: UserInput): Promise<User>;
   deleteUser(id: string): Promise<void>;
+  disableUser(id: string): Promise<UserChange>;
+  enableUser(id: string): Promise<UserChange>;
+  grantOperator(email: string): Promise<UserChange>;
+  revokeOperator(email: string): Promise<UserChange>;
+  /** The audit trail as JSON lines (filters as the admin API's query). */
+  exportAudit(filter: Record<string, string>): Promise<string>;
   listKeys(): Promise<Key[]>;
   rotateKeys(): Promise<Key[]>;
   migrationStatus(): Promise<MigrationStatus>;
@@ -46,7 +55,16 @@ interface Answer {
   body: unknown;
 }
 
-function send(socketPath: string, method: string, path: string, body?: unknown): Promise<Answer> {
+/** The OS user the CLI runs as, for the audit trail's "CLI on the host (user)"; none when it cannot be read. */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+function send(socketPath: string, method: string, path: string, body?: unknown, raw = false): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = request(
@@ -57,6 +75,7 @@ function send(socketPath: string, method: string, path: string, body?: unknown):
         headers: {
           host: 'localhost',
           accept: 'application/json',
+          ...(osUser() ? { [CLI_USER_HEADER]: osUser() } : {}),
           ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : { 'content-length': 0 }),
         },
       },
@@ -68,7 +87,7 @@ function send(socketPath: string, method: string, path: string, body?: unknown):
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown;
           try {
-            parsed = text ? JSON.parse(text) : undefined;
+            parsed = text ? (raw && (res.statusCode ?? 0) < 400 ? text : JSON.parse(text)) : undefined;
           } catch {
             parsed = text;
           }
@@ -97,12 +116,12 @@ export class SocketBackend implements Backend {
     this.description = `the running server (pid ${pid})`;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, raw = false): Promise<T> {
     const deadline = Date.now() + this.waitMs;
     let answer: Answer;
     for (;;) {
       try {
-        answer = await send(this.socketPath, method, path, body);
+        answer = await send(this.socketPath, method, path, body, raw);
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -135,6 +154,25 @@ export class SocketBackend implements Backend {
   }
   async deleteClient(id: string) {
     await this.call('DELETE', `/admin/clients/${encodeURIComponent(id)}`);
+  }
+  rotateClientSecret(id: string) {
+    return this.call<ClientView>('POST', `/admin/clients/${encodeURIComponent(id)}/secret`);
+  }
+  disableUser(id: string) {
+    return this.call<UserChange>('POST', `/admin/users/${encodeURIComponent(id)}/disable`);
+  }
+  enableUser(id: string) {
+    return this.call<UserChange>('POST', `/admin/users/${encodeURIComponent(id)}/enable`);
+  }
+  grantOperator(email: string) {
+    return this.call<UserChange>('POST', '/admin/operators/grant', { email });
+  }
+  revokeOperator(email: string) {
+    return this.call<UserChange>('POST', '/admin/operators/revoke', { email });
+  }
+  async exportAudit(filter: Record<string, string>) {
+    const qs = new URLSearchParams(filter).toString();
+    return (await this.call<string | undefined>('GET', `/admin/audit${qs ? `?${qs}` : ''}`, undefined, true)) ?? '';
   }
   listUsers(page: { limit?: number; offset?: number }) {
     const query = new URLSearchParams();
@@ -213,10 +251,12 @@ export class DirectBackend implements Backend {
   /** Migrations first (the services expect the latest schema), then the services themselves. */
   private ops(): Promise<AdminOperations> {
     return (this.#ops ??= (async () => {
-      await migrateToLatest(this.database.db);
+      const context = { actor: cliActor(osUser()) };
+      // Recorded in the audit trail when it applies anything, like `wathiqa migrate`.
+      await runMigrations(this.database.db as Kysely<unknown>, context);
       // Logs go to stderr so that stdout carries only the command's output.
       const logger = createLogger(this.logLevel, pino.destination({ dest: 2, sync: true }));
-      return adminOperations(await createServices(this.config, this.database, logger));
+      return adminOperations(await createServices(this.config, this.database, logger), context);
     })());
   }
 
@@ -245,6 +285,28 @@ export class DirectBackend implements Backend {
   deleteUser(id: string) {
     return this.run((o) => o.deleteUser(id));
   }
+  rotateClientSecret(id: string) {
+    return this.run((o) => o.rotateClientSecret(id));
+  }
+  disableUser(id: string) {
+    return this.run((o) => o.disableUser(id));
+  }
+  enableUser(id: string) {
+    return this.run((o) => o.enableUser(id));
+  }
+  grantOperator(email: string) {
+    return this.run((o) => o.grantOperator({ email }));
+  }
+  revokeOperator(email: string) {
+    return this.run((o) => o.revokeOperator({ email }));
+  }
+  exportAudit(filter: Record<string, string>) {
+    return this.run(async (o) => {
+      let text = '';
+      for await (const line of o.exportAudit(filter)) text += line;
+      return text;
+    });
+  }
   listKeys() {
     return this.run((o) => o.listKeys());
   }
@@ -256,7 +318,7 @@ export class DirectBackend implements Backend {
   }
   /** Needs no services: just the migrator, reporting what ran. */
   migrate() {
-    return translate(runMigrations(this.database.db as Kysely<unknown>));
+    return translate(runMigrations(this.database.db as Kysely<unknown>, { actor: cliActor(osUser()) }));
   }
 
   async close() {

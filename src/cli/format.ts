@@ -79,11 +79,12 @@ export function clientList(clients: ClientView[]): string {
   );
 }
 
-export function userList(users: User[], offset: number): string {
+export function userList(users: (User & { operator?: boolean; disabled?: boolean })[], offset: number): string {
   if (users.length === 0) return offset > 0 ? `No users after the first ${offset}.\n` : 'No users.\n';
+  const flags = (u: { operator?: boolean; disabled?: boolean }) => [u.operator ? 'operator' : '', u.disabled ? 'disabled' : ''].filter(Boolean).join(',');
   return table(
-    ['ID', 'EMAIL', 'CREATED'],
-    users.map((u) => [u.id, u.email, date(u.created_at)]),
+    ['ID', 'EMAIL', 'CREATED', 'FLAGS'],
+    users.map((u) => [u.id, u.email, date(u.created_at), flags(u)]),
   );
 }
 

@@ -96,7 +96,8 @@ export function buildProgram(io: Io): Command {
 
   const program = new Command('wathiqa')
     .description(
-      'Operate a Wathiqa server: clients, users, signing keys, migrations.\n\n' +
+      'Operate a Wathiqa server: clients, users, operators, signing keys, the audit trail, migrations.\n\n' +
+        'Every change is recorded in the audit trail as "CLI on the host (<OS user>)".\n\n' +
         'Reads the same configuration as the server (environment, config/*.json). With the embedded ' +
         'database, a running server is reached through its admin socket in DATA_DIR; otherwise the ' +
         'database is opened directly.',
@@ -206,8 +207,35 @@ export function buildProgram(io: Io): Command {
       print(opts.json, { deleted: id }, () => `Deleted client ${id}.\n`);
     });
 
+  clients
+    .command('rotate-secret')
+    .description('Replace a confidential client\'s secret; prints the new one, shown only once (the old one stops working at once)')
+    .argument('<client_id>')
+    .option('--json', 'print the client with its new client_secret as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const client = await withBackend((b) => b.rotateClientSecret(id));
+      print(opts.json, client, () => `New secret for client ${id} (shown only once):\n\n  client_secret  ${client.client_secret}\n`);
+    });
+
   // ---- users ---------------------------------------------------------------
-  const users = program.command('users').description('Create, list and delete user accounts');
+  const users = program.command('users').description('Create, list, disable and delete user accounts; grant the operator role');
+
+  /** A change that may already have been made: says so rather than failing. */
+  const userChange = (name: string, verb: string, already: string, work: (b: Backend, arg: string) => Promise<{ email: string; changed: boolean }>, what = '<id>', whatHelp = 'the account id (a UUID, see users list)') =>
+    users
+      .command(name)
+      .description(verb)
+      .argument(what, whatHelp)
+      .option('--json', 'print {id, email, changed} as JSON')
+      .action(async (arg: string, opts: { json?: boolean }) => {
+        const result = await withBackend((b) => work(b, arg));
+        print(opts.json, result, () => (result.changed ? `${name}: done for ${result.email}.\n` : `${name}: nothing to do, ${result.email} ${already}.\n`));
+      });
+
+  userChange('grant-operator', 'Give the account with this email the operator role (the console at /console, which also asks for a second factor)', 'is already an operator', (b, email) => b.grantOperator(email), '<email>', 'the account\'s email address');
+  userChange('revoke-operator', 'Take the operator role from the account with this email', 'is no operator', (b, email) => b.revokeOperator(email), '<email>', 'the account\'s email address');
+  userChange('disable', 'Stop an account signing in, and end its sessions, grants and tokens', 'is already disabled', (b, id) => b.disableUser(id));
+  userChange('enable', 'Let a disabled account sign in again', 'is not disabled', (b, id) => b.enableUser(id));
 
   users
     .command('create')
@@ -263,6 +291,20 @@ export function buildProgram(io: Io): Command {
     .action(async (opts: { json?: boolean }) => {
       const list = await withBackend((b) => b.rotateKeys());
       print(opts.json, list, () => `Rotated the signing keys. New tokens are signed with the active keys.\n\n${keyList(list)}`);
+    });
+
+  // ---- audit ---------------------------------------------------------------
+  program
+    .command('audit')
+    .description('Print the audit trail of administrative changes as JSON lines, oldest first')
+    .option('--action <action>', 'one action (client.update) or a prefix ending in "." (client.)')
+    .option('--actor <actor>', 'a kind (operator, admin_token, cli, registration), an account id, or part of an operator\'s email')
+    .option('--target <id>', 'a client_id or account id')
+    .option('--since <instant>', 'ISO 8601 date or date-time: events at or after it')
+    .option('--until <instant>', 'ISO 8601 date or date-time: events before it')
+    .action(async (opts: Record<string, string | undefined>) => {
+      const filter = Object.fromEntries(Object.entries(opts).filter((e): e is [string, string] => e[1] !== undefined));
+      io.stdout(await withBackend((b) => b.exportAudit(filter)));
     });
 
   // ---- migrate -------------------------------------------------------------

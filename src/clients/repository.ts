@@ -5,6 +5,15 @@ import { openSealed, sealText } from '../oidc/keys.js';
 
 export type ClientMetadata = Record<string, unknown>;
 
+/** A stored client as the operator works with it: metadata without the secret, and its version. */
+export interface StoredClient {
+  metadata: ClientMetadata;
+  hasSecret: boolean;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
 /**
  * A new client id: 128 random bits, base64url. Never starting with '-', which a
  * command line (the CLI, curl, shells) would read as an option.
@@ -37,14 +46,18 @@ export class ClientRepository {
     return { metadata: JSON.stringify(rest), client_secret_sealed: sealed };
   }
 
-  /** A new client; fails if the id is taken. Returns when it was created. */
-  async insert(metadata: ClientMetadata): Promise<Date> {
-    const row = await this.db
+  /** The same store over another handle (a transaction). */
+  on(db: Database): ClientRepository {
+    return new ClientRepository(db, this.operatorKey);
+  }
+
+  /** A new client; fails if the id is taken. */
+  async insert(metadata: ClientMetadata): Promise<{ created_at: Date; updated_at: Date; version: number }> {
+    return this.db
       .insertInto('clients')
       .values({ client_id: String(metadata.client_id), ...(await this.split(metadata)), updated_at: new Date() })
-      .returning('created_at')
+      .returning(['created_at', 'updated_at', 'version'])
       .executeTakeFirstOrThrow();
-    return row.created_at;
   }
 
   /** Creates or replaces (dynamic registration and its updates). */
@@ -53,8 +66,42 @@ export class ClientRepository {
     await this.db
       .insertInto('clients')
       .values({ client_id: clientId, ...values, updated_at: new Date() })
-      .onConflict((oc) => oc.column('client_id').doUpdateSet({ ...values, updated_at: new Date() }))
+      .onConflict((oc) => oc.column('client_id').doUpdateSet({ ...values, updated_at: new Date(), version: sql<number>`clients.version + 1` }))
       .execute();
+  }
+
+  /** The stored client, secret left sealed; `lock` holds the row until the transaction ends. */
+  async stored(clientId: string, lock = false): Promise<StoredClient | undefined> {
+    let query = this.db
+      .selectFrom('clients')
+      .select(['metadata', 'client_secret_sealed', 'version', 'created_at', 'updated_at'])
+      .where('client_id', '=', clientId);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) return undefined;
+    const { client_secret: _secret, ...metadata } = row.metadata;
+    return { metadata, hasSecret: row.client_secret_sealed !== null, version: Number(row.version), created_at: row.created_at, updated_at: row.updated_at };
+  }
+
+  /** Replaces the metadata (the secret stays) and raises the version. */
+  async replaceMetadata(clientId: string, metadata: ClientMetadata): Promise<{ updated_at: Date; version: number }> {
+    const { client_secret: _secret, ...rest } = metadata;
+    return this.db
+      .updateTable('clients')
+      .set({ metadata: JSON.stringify({ ...rest, client_id: clientId }), updated_at: new Date(), version: sql<number>`version + 1` })
+      .where('client_id', '=', clientId)
+      .returning(['updated_at', 'version'])
+      .executeTakeFirstOrThrow();
+  }
+
+  /** A new secret, sealed; raises the version. */
+  async replaceSecret(clientId: string, secret: string): Promise<{ updated_at: Date; version: number }> {
+    return this.db
+      .updateTable('clients')
+      .set({ client_secret_sealed: await sealText(secret, kidFor(clientId), this.operatorKey), updated_at: new Date(), version: sql<number>`version + 1` })
+      .where('client_id', '=', clientId)
+      .returning(['updated_at', 'version'])
+      .executeTakeFirstOrThrow();
   }
 
   /** The metadata oidc-provider works with, secret opened. */

@@ -12,8 +12,8 @@ const Enc = z.literal('A256GCM');
 const SignAlg = z.enum(SIGNING_ALGS);
 const HttpUrl = z.url({ protocol: /^https?$/ });
 
-/** What an operator (CLI, admin API) may set on a client. Snake case, as in RFC 7591. */
-export const ClientInputSchema = z
+/** What an operator (CLI, admin API, console) may set on a client. Snake case, as in RFC 7591. */
+const ClientFields = z
   .object({
     client_name: z.string().trim().min(1).max(200),
     redirect_uris: z.array(z.url()).min(1, 'at least one redirect URI is required'),
@@ -58,10 +58,25 @@ export const ClientInputSchema = z
       .optional()
       .meta({ description: 'The trust framework a verifier works under, as OIDC4IA names it: letters, digits, ".", "_", "~", "-" (e.g. "eidas")' }),
   })
-  .strict()
-  .refine((c) => !(c.jwks && c.jwks_uri), { message: 'give jwks or jwks_uri, not both', path: ['jwks_uri'] });
+  .strict();
 
+const oneKeySource = { message: 'give jwks or jwks_uri, not both', path: ['jwks_uri'] };
+
+export const ClientInputSchema = ClientFields.refine((c) => !(c.jwks && c.jwks_uri), oneKeySource);
 export type ClientInput = z.input<typeof ClientInputSchema>;
+
+/**
+ * An edit replaces everything an operator sets, except whether the client is public
+ * (its secret, or its absence, stays; see rotate-secret). `version` is the one the
+ * form was loaded with: a client changed since is refused (409), nothing written.
+ */
+export const ClientUpdateSchema = ClientFields.omit({ public: true })
+  .extend({
+    version: z.number().int().min(1).meta({ description: 'The client version this edit was made on (from GET); a newer one on the server: 409 conflict' }),
+  })
+  .strict()
+  .refine((c) => !(c.jwks && c.jwks_uri), oneKeySource);
+export type ClientUpdate = z.input<typeof ClientUpdateSchema>;
 
 /** A client as the operator sees it; the secret appears only in the answer to create. */
 export const ClientViewSchema = z.looseObject({
@@ -70,5 +85,7 @@ export const ClientViewSchema = z.looseObject({
   client_name: z.string().optional(),
   redirect_uris: z.array(z.string()),
   created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  version: z.number().optional(),
 });
 export type ClientView = z.infer<typeof ClientViewSchema>;

@@ -23,6 +23,8 @@ export interface ClientTable {
   client_secret_sealed: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Date;
+  /** Raised by every write; an edit names the version it was made on (optimistic concurrency). */
+  version: ColumnType<number, number | undefined, number>;
 }
 
 export interface AccountTable {
@@ -33,6 +35,10 @@ export interface AccountTable {
   updated_at: Date;
   /** When the current address was proven by a mailed link; null until then and after a change. */
   email_verified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Non-null: the account is an operator (the console), since then. */
+  operator_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Non-null: the account cannot sign in, since then. */
+  disabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface AccountLinkTable {
@@ -214,6 +220,20 @@ export interface EmailControlCodeTable {
   created_at: CreatedAt;
 }
 
+/** One administrative change (migration 0016). Append-only: a trigger refuses UPDATE and DELETE. */
+export interface AuditEventTable {
+  /** bigserial: read back as a string by pg, as a number by PGlite. */
+  id: ColumnType<string | number, never, never>;
+  at: CreatedAt;
+  actor_kind: 'operator' | 'admin_token' | 'cli' | 'registration';
+  actor_id: string | null;
+  actor_label: string;
+  ip: string | null;
+  action: string;
+  target: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
 export interface DB {
   oidc_payloads: OidcPayloadTable;
   clients: ClientTable;
@@ -233,6 +253,7 @@ export interface DB {
   account_sessions: AccountSessionTable;
   wathiqa_verifier_keys: WathiqaVerifierKeyTable;
   email_control_codes: EmailControlCodeTable;
+  audit_events: AuditEventTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

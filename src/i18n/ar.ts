@@ -688,4 +688,6 @@ export const ar: { readonly [K in MessageKey]: string } = {
   'vault.sharing.record_other_client': 'تحذير: هذا السجل يذكر {other} وليس {client}. ربما خلط الخادم بين السجلات؛ لا تعتمد عليه.',
   'vault.sharing.sent_intro': 'ما أُرسل إلى {client} بالضبط:',
   'vault.sharing.sent_scan': '{slot} ({type})',
+  // Operators and the audit trail (issue #13): a disabled account at sign-in.
+  'error.account_disabled': 'هذا الحساب معطَّل. تواصل مع مشغّل هذه الخدمة.',
 };

@@ -693,6 +693,8 @@ export const en = {
   'vault.sharing.record_other_client': 'Warning: this record names {other}, not {client}. The server may have mixed up records; do not rely on it.',
   'vault.sharing.sent_intro': 'Exactly what went to {client}:',
   'vault.sharing.sent_scan': '{slot} ({type})',
+  // Operators and the audit trail (issue #13): a disabled account at sign-in.
+  'error.account_disabled': 'This account is disabled. Contact the operator of this service.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -91,7 +91,7 @@ function formOf<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
   return parsed.data;
 }
 
-const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, invalid_credentials: 401, email_taken: 409, otp_locked: 429, otp_invalid: 401, otp_reused: 401 };
+const STATUS: Record<string, number> = { ip_limited: 429, account_locked: 429, account_disabled: 403, invalid_credentials: 401, email_taken: 409, otp_locked: 429, otp_invalid: 401, otp_reused: 401 };
 const Otp = z.object({ csrf: z.string(), code: z.string().max(64) });
 const PasskeyOptions = z.object({ csrf: z.string().max(128) });
 /** The browser's assertion, as @simplewebauthn/browser builds it; the library checks the inside. */
@@ -342,6 +342,7 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
       ctx.body = { redirect: await provider.interactionResult(ctx.req, ctx.res, { login }, { mergeWithLastSubmission: false }) };
     } catch (error) {
       if (!(error instanceof PasskeyError)) throw error;
+      if (error.code === 'account_disabled') throw new HttpError(403, error.code, 'this account is disabled');
       throw new HttpError(400, error.code, 'the passkey could not be used to sign in; try again, or use your password');
     }
   });

@@ -133,6 +133,11 @@ export interface AdapterOptions {
   operatorKey: Uint8Array;
   /** How long the refresh token just rotated away may be redeemed again; 0: never. */
   refreshTokenReuseGraceSeconds: number;
+  /**
+   * Records a client written or deleted through oidc-provider (dynamic registration)
+   * in the audit trail, inside the write's transaction.
+   */
+  recordClientChange?: (trx: Database, change: { clientId: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }) => Promise<void>;
 }
 
 class PayloadAdapter implements Adapter {
@@ -264,16 +269,25 @@ export class TtlCache<T> {
  */
 export class ClientCache extends TtlCache<AdapterPayload> {}
 
-/** Clients are registered by the operator (CLI, admin API) or by dynamic registration. */
+/**
+ * Clients are registered by the operator (CLI, admin API, console: src/clients/service.ts)
+ * or by dynamic registration, which writes here.
+ */
 class ClientAdapter implements Adapter {
   constructor(
     private readonly store: ClientRepository,
     private readonly db: Database,
     private readonly cache: ClientCache,
+    private readonly record?: AdapterOptions['recordClientChange'],
   ) {}
 
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
-    await this.store.upsert(id, payload);
+    await this.db.transaction().execute(async (trx) => {
+      const store = this.store.on(trx);
+      const before = this.record ? await store.stored(id, true) : undefined;
+      await store.upsert(id, payload);
+      await this.record?.(trx, { clientId: id, before: before?.metadata ?? null, after: payload as Record<string, unknown> });
+    });
     this.cache.invalidate(id);
   }
 
@@ -296,7 +310,11 @@ class ClientAdapter implements Adapter {
   async consume(): Promise<void> {}
 
   async destroy(id: string): Promise<void> {
-    await this.db.deleteFrom('clients').where('client_id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      const before = this.record ? await this.store.on(trx).stored(id, true) : undefined;
+      await trx.deleteFrom('clients').where('client_id', '=', id).execute();
+      if (before) await this.record?.(trx, { clientId: id, before: before.metadata, after: null });
+    });
     this.cache.invalidate(id);
   }
 
@@ -307,7 +325,8 @@ export function adapterFactory(db: Database, statements: Statements, clients: Cl
   const grants = new GrantPrefetch();
   const store = new ClientRepository(db, options.operatorKey);
   const grace = options.refreshTokenReuseGraceSeconds;
-  return (name) => (name === 'Client' ? new ClientAdapter(store, db, clients) : new PayloadAdapter(name, statements, grants, grace));
+  return (name) =>
+    name === 'Client' ? new ClientAdapter(store, db, clients, options.recordClientChange) : new PayloadAdapter(name, statements, grants, grace);
 }
 
 /** Deletes artifacts that expired more than a grace period ago; returns how many. */

@@ -46,8 +46,8 @@ export class OidcHolder {
     return true;
   }
 
-  async rotateKeys(): Promise<KeyInfo[]> {
-    const keys = await rotateSigningKeys(this.deps.db, this.deps.config.operatorKey);
+  async rotateKeys(audit?: Parameters<typeof rotateSigningKeys>[2]): Promise<KeyInfo[]> {
+    const keys = await rotateSigningKeys(this.deps.db, this.deps.config.operatorKey, audit);
     await this.reload();
     return keys;
   }

@@ -63,7 +63,7 @@ async function unseal(sealed: string, kid: string, operatorKey: Uint8Array): Pro
   return JSON.parse(await openSealed(sealed, kid, operatorKey, `signing key ${kid}`)) as JWK;
 }
 
-async function createKeySet(db: Database, operatorKey: Uint8Array): Promise<void> {
+async function createKeySet(db: Database, operatorKey: Uint8Array): Promise<{ kid: string; alg: string }[]> {
   const rows = await Promise.all(
     KEY_ALGS.map(async (alg) => {
       const kid = randomUUID();
@@ -71,6 +71,13 @@ async function createKeySet(db: Database, operatorKey: Uint8Array): Promise<void
     }),
   );
   await db.insertInto('signing_keys').values(rows).execute();
+  return rows.map(({ kid, alg }) => ({ kid, alg }));
+}
+
+/** Which keys a rotation retired and which it made (ids and kinds only): what the audit trail records. */
+export interface KeyRotation {
+  retired: { kid: string; alg: string }[];
+  created: { kid: string; alg: string }[];
 }
 
 /** Generates the first key set if there is none. Safe when several nodes start at once. */
@@ -83,11 +90,16 @@ export async function ensureSigningKeys(db: Database, operatorKey: Uint8Array): 
 }
 
 /** Retires the active keys (they stay published for the retention period) and creates new ones. */
-export async function rotateSigningKeys(db: Database, operatorKey: Uint8Array): Promise<KeyInfo[]> {
+export async function rotateSigningKeys(
+  db: Database,
+  operatorKey: Uint8Array,
+  audit?: (trx: Database, rotation: KeyRotation) => Promise<void>,
+): Promise<KeyInfo[]> {
   await db.transaction().execute(async (trx) => {
     await sql`lock table signing_keys in exclusive mode`.execute(trx);
-    await trx.updateTable('signing_keys').set({ retired_at: new Date() }).where('retired_at', 'is', null).execute();
-    await createKeySet(trx, operatorKey);
+    const retired = await trx.updateTable('signing_keys').set({ retired_at: new Date() }).where('retired_at', 'is', null).returning(['kid', 'alg']).execute();
+    const created = await createKeySet(trx, operatorKey);
+    await audit?.(trx, { retired, created });
   });
   return listSigningKeys(db);
 }

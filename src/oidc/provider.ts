@@ -13,6 +13,9 @@ import { recordSessionActivity } from './session-activity.js';
 import type { AccountSessions } from '../accounts/sessions.js';
 import { adapterFactory, TtlCache, type ClientCache } from './adapter.js';
 import { newClientId } from '../clients/repository.js';
+import { registrationActor } from '../audit/actor.js';
+import { metadataChange } from '../audit/scrub.js';
+import type { AuditService } from '../audit/service.js';
 import type { PublicAccount } from '../accounts/repository.js';
 import { ACR_MFA, ACR_VALUES, requiresMfa } from '../accounts/acr.js';
 import type { Statements } from '../db/statements.js';
@@ -39,6 +42,8 @@ export interface ProviderDeps {
   accountCache: TtlCache<PublicAccount>;
   /** Told when a signed-in session is used, for the account page's list of browsers. */
   sessions?: Pick<AccountSessions, 'seen'>;
+  /** The audit trail: dynamic registration records the clients it writes. */
+  audit?: Pick<AuditService, 'record'>;
 }
 
 export const SCOPES = ['openid', 'email', 'offline_access', 'passport'] as const;
@@ -135,6 +140,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     adapter: adapterFactory(db, statements, clientCache, {
       operatorKey: config.operatorKey,
       refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+      recordClientChange: deps.audit ? recordRegistration(deps.audit) : undefined,
     }),
     clients: firstPartyClients(config.issuer),
     async findAccount(_ctx, sub, token) {
@@ -307,4 +313,16 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     if (ctx.oidc.body?.id_token) metrics.tokensIssued.inc({ type: 'id_token' });
   });
   return provider;
+}
+
+/** Dynamic registration's writes, in the trail: the actor is the client registered, from the request's address. */
+function recordRegistration(audit: Pick<AuditService, 'record'>) {
+  return (trx: Database, change: { clientId: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }) => {
+    const action = change.after === null ? 'client.delete' : change.before === null ? 'client.create' : 'client.update';
+    return audit.record(
+      trx,
+      { actor: registrationActor(change.clientId), ip: Provider.ctx?.ip },
+      { action, target: change.clientId, details: { ...metadataChange(change.before, change.after) } },
+    );
+  };
 }

@@ -14,7 +14,11 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) {
+    // The error code names the refusal the page can explain (account_disabled); anything else is "did not work".
+    const code = ((await response.json().catch(() => ({}))) as { error?: unknown }).error;
+    throw new Error(typeof code === 'string' ? code : `HTTP ${response.status}`);
+  }
   return response.json();
 }
 
@@ -43,7 +47,7 @@ export function enhancePasskeySignIn(root: Document): void {
   button?.addEventListener('click', () => {
     button.disabled = true;
     signIn(box, false)
-      .catch(() => showError(box, box.dataset.failed ?? ''))
+      .catch((error: Error) => showError(box, (error.message === 'account_disabled' ? box.dataset.disabled : undefined) ?? box.dataset.failed ?? ''))
       .finally(() => {
         button.disabled = false;
       });
@@ -70,7 +74,7 @@ export function enhancePasskeyRegistration(root: Document): void {
       window.location.assign('/account#passkeys');
       window.location.reload();
     })()
-      .catch(() => showError(box, box.dataset.failed ?? ''))
+      .catch((error: Error) => showError(box, (error.message === 'account_disabled' ? box.dataset.disabled : undefined) ?? box.dataset.failed ?? ''))
       .finally(() => {
         button.disabled = false;
       });

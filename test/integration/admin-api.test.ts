@@ -108,19 +108,29 @@ describe.each(engines())('admin API (%s)', (engine) => {
       expect(doc.components.securitySchemes.adminToken).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
       expect(Object.keys(doc.paths).sort()).toEqual(
         [
+          '/admin/audit',
           '/admin/clients',
           '/admin/clients/{id}',
+          '/admin/clients/{id}/impact',
+          '/admin/clients/{id}/secret',
           '/admin/keys',
           '/admin/keys/rotate',
           '/admin/migrations',
           '/admin/migrations/latest',
           '/admin/openapi.json',
+          '/admin/operators',
+          '/admin/operators/grant',
+          '/admin/operators/revoke',
           '/admin/users',
           '/admin/users/{id}',
+          '/admin/users/{id}/disable',
+          '/admin/users/{id}/enable',
+          '/admin/users/{id}/signout',
         ].sort(),
       );
       expect(Object.keys(doc.paths['/admin/clients']).sort()).toEqual(['get', 'post']);
-      expect(Object.keys(doc.paths['/admin/clients/{id}']).sort()).toEqual(['delete', 'get']);
+      expect(Object.keys(doc.paths['/admin/clients/{id}']).sort()).toEqual(['delete', 'get', 'put']);
+      expect(Object.keys(doc.paths['/admin/audit'].get.responses['200'].content)).toEqual(['application/x-ndjson']);
       const create = doc.paths['/admin/clients'].post;
       expect(create.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ClientInput' });
       expect(create.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Client' });
@@ -131,7 +141,7 @@ describe.each(engines())('admin API (%s)', (engine) => {
       expect(doc.paths['/admin/users/{id}'].delete.parameters[0]).toEqual(
         expect.objectContaining({ name: 'id', in: 'path', required: true }),
       );
-      expect(doc.paths['/admin/users'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['limit', 'offset']);
+      expect(doc.paths['/admin/users'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['email', 'limit', 'offset']);
       expect(doc.paths['/admin/openapi.json'].get.security).toEqual([]);
       // Every $ref resolves.
       for (const [, name] of JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([A-Za-z]+)"/g)) {
