@@ -9,6 +9,7 @@ import { passkeyRouter } from './account/passkey-routes.js';
 import { sessionsRouter } from './account/sessions-routes.js';
 import { deleteRouter } from './account/delete-routes.js';
 import { adminRouter } from './admin/routes.js';
+import { consoleRouters } from './console/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/headers.js';
 import { serveStatic } from './http/static.js';
@@ -51,6 +52,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   const verifiers = verifiersRouter(services);
   const inbox = attestationInboxRouter(services);
   const emailVerifier = emailVerificationRouter(services);
+  const operatorConsole = consoleRouters(services);
 
   app.use(requestLog(logger, metrics));
   app.use(errorHandler(views, logger));
@@ -80,6 +82,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
   app.use(sharing.routes()).use(sharing.allowedMethods());
   app.use(inbox.routes()).use(inbox.allowedMethods());
   app.use(emailVerifier.routes()).use(emailVerifier.allowedMethods());
+  for (const router of operatorConsole) app.use(router.routes()).use(router.allowedMethods());
   app.use(admin.routes()).use(admin.allowedMethods());
   return app;
 }

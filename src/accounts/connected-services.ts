@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { Database } from '../db/index.js';
-import { ACCOUNT_CLIENT_ID } from '../oidc/first-party.js';
+import { ACCOUNT_CLIENT_ID, CONSOLE_CLIENT_ID, isFirstParty } from '../oidc/first-party.js';
 import { revokeGrants } from '../oidc/grants.js';
 
 /** A service (a relying party) the account has signed in to, with a live grant. */
@@ -47,7 +47,7 @@ export class ConnectedServices {
           coalesce(g.payload->'openid'->>'scope', '') ~ '(^| )passport( |$)' as passport
         from oidc_payloads g
         where g.kind = 'Grant' and g.payload->>'accountId' = ${accountId}
-          and g.payload->>'clientId' <> ${ACCOUNT_CLIENT_ID}
+          and g.payload->>'clientId' not in (${ACCOUNT_CLIENT_ID}, ${CONSOLE_CLIENT_ID})
           and (g.expires_at is null or g.expires_at > now()))
       select client_id, min(iat) as since, max(last_used) as last_used, bool_or(passport) as passport
       from grants group by client_id
@@ -68,7 +68,7 @@ export class ConnectedServices {
 
   /** Revokes every grant the account gave the service; false when it had none. */
   async revoke(accountId: string, clientId: string): Promise<boolean> {
-    if (clientId === ACCOUNT_CLIENT_ID) return false;
+    if (isFirstParty(clientId)) return false;
     return this.db.transaction().execute(async (trx) => {
       const grants = await trx
         .selectFrom('oidc_payloads')

@@ -39,8 +39,22 @@ export type TemplateName =
   | 'password-reset'
   | 'email-verify'
   | 'login-otp'
-  | 'account-deleted';
-const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account', 'password-forgot', 'password-reset', 'email-verify', 'login-otp', 'account-deleted'];
+  | 'account-deleted'
+  | ConsoleTemplate;
+/** The operator console's pages (src/console). */
+export type ConsoleTemplate =
+  | 'console-clients'
+  | 'console-client'
+  | 'console-client-delete'
+  | 'console-client-secret'
+  | 'console-verifiers'
+  | 'console-keys'
+  | 'console-users'
+  | 'console-user'
+  | 'console-audit'
+  | 'console-refused';
+const CONSOLE_TEMPLATES: readonly ConsoleTemplate[] = ['console-clients', 'console-client', 'console-client-delete', 'console-client-secret', 'console-verifiers', 'console-keys', 'console-users', 'console-user', 'console-audit', 'console-refused'];
+const TEMPLATES: readonly TemplateName[] = ['login', 'signup', 'consent', 'consent-passport', 'error', 'not-found', 'logout', 'logged-out', 'home', 'account', 'password-forgot', 'password-reset', 'email-verify', 'login-otp', 'account-deleted', ...CONSOLE_TEMPLATES];
 
 export interface RenderOptions {
   status?: number;

@@ -27,7 +27,7 @@ import { checkVerifierClient, VERIFIER_METADATA, VerifierClientError } from '../
 import { checkVerifierRegistration } from '../verifiers/registration.js';
 import { VERIFIERS_PATH } from '../verifiers/routes.js';
 import { SIGNING_ALGS } from './keys.js';
-import { ACCOUNT_CLIENT_ID, firstPartyClients, firstPartyGrant } from './first-party.js';
+import { firstPartyClients, firstPartyGrant, isFirstParty } from './first-party.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -73,7 +73,7 @@ async function loadExistingGrant(db: Database, ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
   const clientId = oidc.client!.clientId;
   const accountId = oidc.session!.accountId!;
-  if (clientId === ACCOUNT_CLIENT_ID) return firstPartyGrant(ctx);
+  if (isFirstParty(clientId)) return firstPartyGrant(ctx);
   const usable = (grant: InstanceType<Provider['Grant']> | undefined) => grant && grant.accountId === accountId && grant.clientId === clientId ? grant : undefined;
   // The grant this authorization's own consent just produced (a passport one included).
   const fromResult = oidc.result?.consent?.grantId;

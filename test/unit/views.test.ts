@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import Koa, { type Context } from 'koa';
-import { MANIFEST_PATH, catalogSubset, createViews, jsonForScript, type TemplateName, type Views } from '../../src/http/views.js';
+import { MANIFEST_PATH, catalogSubset, createViews, jsonForScript, type ConsoleTemplate, type TemplateName, type Views } from '../../src/http/views.js';
 import { ROOT } from '../../src/paths.js';
 
 interface FakeRequest {
@@ -370,6 +370,33 @@ describe('account (the vault page)', () => {
   });
 });
 
+/** The operator console's pages, each with what its route gives it. */
+function consoleSamples(): Record<ConsoleTemplate, Record<string, unknown>> {
+  const frame = { operatorEmail: 'op@x', csrf: 'c', section: 'clients', sections: ['clients', 'verifiers', 'keys', 'users', 'audit'] };
+  const client = { client_id: 'cid', client_name: 'Shop', redirect_uris: ['https://shop.example/cb'], scope: 'openid passport', token_endpoint_auth_method: 'client_secret_basic', verifier: true, created_at: '2026-01-01T00:00:00.000Z', version: 2 };
+  const entry = { client_id: 'cid', name: 'Shop', attested_types: ['passport'], trust_framework: 'eidas', policy_uri: 'https://shop.example/p', jwks: { keys: [{ kid: 'k1', alg: 'ES256' }] } };
+  const user = {
+    id: '00000000-0000-4000-8000-000000000000', email: 'u@x', created_at: '2026-01-01T00:00:00.000Z', email_verified: true, operator: true, disabled: false,
+    email_verified_at: null, operator_since: '2026-01-01T00:00:00.000Z', disabled_at: null, factors: { totp: true, recovery_codes_left: 9, passkeys: 1 }, sessions: [],
+  };
+  const event = { id: '1', at: '2026-01-01T00:00:00.000Z', when: 'now', actor: { kind: 'operator', id: 'a', label: 'op@x' }, ip: '127.0.0.1', action: 'client.update', target: 'cid', changed: ['scope'], details: '{}' };
+  return {
+    'console-clients': { ...frame, clients: [client], q: '', notice: 'client_deleted' },
+    'console-client': {
+      ...frame, client, values: { client_name: 'Shop', scope: ['openid'], version: '2' }, scopes: ['openid', 'email', 'offline_access', 'passport'], types: ['passport', 'email'], releaseAlgs: ['ECDH-ES+A256KW'],
+      error: { field: 'redirect_uris', code: 'redirect_uris', detail: 'redirect_uris.0: Invalid URL' }, conflict: true,
+    },
+    'console-client-delete': { ...frame, impact: { client_id: 'cid', client_name: 'Shop', grants: 1, tokens: 2, releases: 3 }, unconfirmed: true },
+    'console-client-secret': { ...frame, client: { ...client, client_secret: 's3cret' }, created: true },
+    'console-verifiers': { ...frame, section: 'verifiers', registered: [{ client, entry }, { client }], builtIn: [{ ...entry, client_id: 'wathiqa' }] },
+    'console-keys': { ...frame, section: 'keys', keys: [{ kid: 'k', alg: 'ES256', status: 'retired', created_at: 'x', age: 'now', retired_at: 'y', retired: 'now' }], notice: 'keys_rotated' },
+    'console-users': { ...frame, section: 'users', users: [user], email: 'u', next: 50, previous: 0 },
+    'console-user': { ...frame, section: 'users', user, sessions: [{ browser: 'Chrome', os: 'Linux', network: '203.0.113.x', lastSeen: 'now', last_seen_at: 'x' }], self: true, deleteError: 'confirm', notice: 'user_signed_out' },
+    'console-audit': { ...frame, section: 'audit', filters: { action: 'client.' }, filterError: 'since: bad', events: [event], next: '/console/audit?before=1', actions: ['client.', 'client.update'] },
+    'console-refused': { reason: 'no_factor' },
+  };
+}
+
 describe('every template in both languages', () => {
   const samples: Record<TemplateName, Record<string, unknown>> = {
     login: { uid: 'u', csrf: 'c', client: { name: 'A' } },
@@ -396,6 +423,7 @@ describe('every template in both languages', () => {
     'password-reset': { csrf: 'c', token: 't' },
     'email-verify': { email: 'e@x' },
     'login-otp': { uid: 'u', csrf: 'c', client: { name: 'A' } },
+    ...consoleSamples(),
   };
   for (const [template, data] of Object.entries(samples) as [TemplateName, Record<string, unknown>][]) {
     for (const lang of ['en', 'ar']) {
