@@ -13,6 +13,10 @@
  *   CLIENT_SECRET   its client_secret
  *   RP_KEY_FILE     the private encryption JWK         (default examples/rp/.keys/private.jwk.json)
  *
+ * The home page speaks English or Arabic (`?lang=ar`), shows Wathiqa's official
+ * "Sign in with Wathiqa" button (served by the issuer under /static/brand/), and
+ * passes its language to Wathiqa as `ui_locales`.
+ *
  * Everything is kept in memory: sessions, released data and scans. It is an
  * example, not a production RP: no persistence, one process.
  */
@@ -101,7 +105,7 @@ async function oidcConfig() {
   return configuration;
 }
 
-async function authorizationRequest() {
+async function authorizationRequest(lang) {
   const config = await oidcConfig();
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -114,6 +118,8 @@ async function authorizationRequest() {
     state,
     nonce,
     passport_scope: PASSPORT_SCOPE_TEXT,
+    // Wathiqa's pages open in the language this site was showing.
+    ui_locales: lang,
   });
   return { url, verifier, state, nonce };
 }
@@ -193,14 +199,18 @@ const esc = (value) =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const label = (name) => esc(name.charAt(0).toUpperCase() + name.slice(1).replace(/_/g, ' '));
 
-function page(title, body) {
+/** The official button's stylesheet and mark, from the issuer (docs/rp-sdk.md, "Sign in with Wathiqa"). */
+const BRAND = `${issuerUrl.origin}/static/brand`;
+
+function page(title, body, lang = 'en') {
   return `<!doctype html>
-<html lang="en">
+<html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · Example RP</title>
 <link rel="stylesheet" href="/style.css">
+<link rel="stylesheet" href="${esc(BRAND)}/signin-button.css">
 </head>
 <body>
 <header><a href="/">Example RP</a> <span class="muted">a relying party for Wathiqa</span></header>
@@ -212,7 +222,39 @@ ${body}
 `;
 }
 
-function homePage() {
+/** The home page's words; the rest of the example is English only. */
+const HOME = {
+  en: {
+    title: 'Home',
+    heading: 'Open an account',
+    intro: (issuer) => `We ask Wathiqa (${issuer}) for:`,
+    asks: ['Personal details: given name, family name, date of birth', 'A passport or an identity card, with a selfie', 'Your address', 'Your email address'],
+    private: "Your documents are encrypted in your browser to this site's key; Wathiqa cannot read them.",
+    signIn: 'Sign in with Wathiqa',
+    other: { lang: 'ar', label: 'العربية' },
+  },
+  ar: {
+    title: 'الرئيسية',
+    heading: 'افتح حسابًا',
+    intro: (issuer) => `نطلب من وثيقة (<bdi>${issuer}</bdi>):`,
+    asks: ['البيانات الشخصية: الاسم الأول واسم العائلة وتاريخ الميلاد', 'جواز سفر أو بطاقة هوية، مع صورة شخصية', 'عنوانك', 'بريدك الإلكتروني'],
+    private: 'تُشفَّر مستنداتك في متصفحك بمفتاح هذا الموقع؛ ولا تستطيع وثيقة قراءتها.',
+    signIn: 'تسجيل الدخول عبر وثيقة',
+    other: { lang: 'en', label: 'English' },
+  },
+};
+
+/** The official button: a real link, the mark as decoration, the label as text. */
+function signInButton(lang, enabled) {
+  const words = HOME[lang];
+  const mark = `<img class="wathiqa-signin-mark" src="${esc(BRAND)}/wathiqa-mark.svg" alt="" width="24" height="24">`;
+  return enabled
+    ? `<a class="wathiqa-signin" href="/login?lang=${lang}">${mark}<span>${esc(words.signIn)}</span></a>`
+    : `<a class="wathiqa-signin" aria-disabled="true" role="link">${mark}<span>${esc(words.signIn)}</span></a>`;
+}
+
+function homePage(lang = 'en') {
+  const words = HOME[lang];
   const problems = [
     ...missing.map((name) => `${name} is not set`),
     ...(keyProblem ? [keyProblem] : []),
@@ -221,23 +263,17 @@ function homePage() {
     ? `<div class="notice"><p><strong>Not configured yet.</strong></p><ul>${problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>
 <p>See docs/rp-sdk.md: generate a key, register the client, then start with CLIENT_ID and CLIENT_SECRET.</p></div>`
     : '';
-  const asks = `<ul>
-<li>Personal details: given name, family name, date of birth</li>
-<li>A passport or an identity card, with a selfie</li>
-<li>Your address</li>
-<li>Your email address</li>
-</ul>`;
-  const button = ready
-    ? `<p><a class="button" href="/login">Sign in with Wathiqa</a></p>`
-    : `<p><span class="button disabled" aria-disabled="true">Sign in with Wathiqa</span></p>`;
+  const asks = `<ul>${words.asks.map((item) => `<li>${esc(item)}</li>`).join('')}</ul>`;
   return page(
-    'Home',
-    `<h1>Open an account</h1>
-<p>We ask Wathiqa (${esc(ISSUER)}) for:</p>
+    words.title,
+    `<p class="lang"><a href="/?lang=${words.other.lang}" lang="${words.other.lang}" hreflang="${words.other.lang}">${esc(words.other.label)}</a></p>
+<h1>${esc(words.heading)}</h1>
+<p>${words.intro(esc(ISSUER))}</p>
 ${asks}
-<p class="muted">Your documents are encrypted in your browser to this site's key; Wathiqa cannot read them.</p>
+<p class="muted">${esc(words.private)}</p>
 ${setup}
-${button}`,
+<p>${signInButton(lang, ready)}</p>`,
+    lang,
   );
 }
 
@@ -318,8 +354,7 @@ const CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b;back
 header{padding:.75rem 1.5rem;background:#0b5;color:#fff}header a{color:#fff;font-weight:600;text-decoration:none}
 header .muted{color:#e6fff2}main{max-width:52rem;margin:0 auto;padding:1rem 1.5rem}
 .muted{color:#666}.error{color:#a00}.notice{border:1px solid #e0b000;background:#fff8e0;padding:.5rem 1rem;border-radius:6px}
-.button{display:inline-block;padding:.6rem 1.2rem;background:#0b5;color:#fff;border-radius:6px;text-decoration:none;font-weight:600}
-.button.disabled{background:#9a9;cursor:not-allowed}
+.lang{text-align:end;margin:0}
 table{border-collapse:collapse;margin:.5rem 0}th,td{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:start}
 th{font-weight:500;color:#444}.scans{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
 figure img{max-width:16rem;max-height:12rem;border:1px solid #ccc;display:block}
@@ -328,7 +363,8 @@ form.report{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin:.5rem 0
 
 // ---- HTTP ------------------------------------------------------------------------
 
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// The official button's stylesheet and mark come from the issuer; the report form posts here.
+const CSP = `default-src 'none'; style-src 'self' ${issuerUrl.origin}; img-src 'self' ${issuerUrl.origin}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
 
 function send(res, status, body, type = 'text/html; charset=utf-8', headers = {}) {
   res.writeHead(status, {
@@ -383,6 +419,8 @@ async function report(req, res) {
   s.notice = next.length ? 'Reported: the holder sees it on that document in their vault.' : 'Withdrawn: no problem is reported any more.';
   return redirect(res, '/me');
 }
+/** The language the visitor chose on the home page (`?lang=`), English by default. */
+const pageLang = (url) => (url.searchParams.get('lang') === 'ar' ? 'ar' : 'en');
 
 async function handle(req, res) {
   const url = new URL(req.url ?? '/', 'http://rp.invalid');
@@ -393,7 +431,7 @@ async function handle(req, res) {
   if (url.pathname === '/favicon.ico') return send(res, 204, '', 'text/plain');
   if (url.pathname === '/') {
     const s = session(req, res);
-    return s.result ? redirect(res, '/me') : send(res, 200, homePage());
+    return s.result ? redirect(res, '/me') : send(res, 200, homePage(pageLang(url)));
   }
 
   if (url.pathname === '/login') {
@@ -401,7 +439,7 @@ async function handle(req, res) {
     const s = session(req, res);
     let request;
     try {
-      request = await authorizationRequest();
+      request = await authorizationRequest(pageLang(url));
     } catch (error) {
       console.error('example RP: discovery failed:', error.message);
       return send(res, 502, errorPage('Wathiqa is not reachable', `Could not read ${ISSUER}/.well-known/openid-configuration.`));

@@ -14,6 +14,8 @@ import type { Middleware } from 'koa';
 import { PUBLIC_DIR } from '../paths.js';
 
 export const STATIC_PREFIX = '/static/';
+/** The "Sign in with Wathiqa" button (docs/rp-sdk.md): stable paths RPs link to. */
+export const BRAND_PREFIX = '/static/brand/';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
@@ -91,6 +93,8 @@ export function serveStatic(options: StaticOptions = {}): Middleware {
     ctx.type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
     ctx.set('Cache-Control', cacheControl);
     ctx.set('X-Content-Type-Options', 'nosniff');
+    // The sign-in button's files are for other sites' pages: readable cross-origin (SRI, tools).
+    if (ctx.path.startsWith(BRAND_PREFIX)) ctx.set('Access-Control-Allow-Origin', '*');
     ctx.set('Last-Modified', new Date(mtimeMs).toUTCString());
     ctx.set('ETag', `W/"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`);
     if (ctx.fresh) {
@@ -102,7 +106,7 @@ export function serveStatic(options: StaticOptions = {}): Middleware {
       body = await readFile(file);
     } catch {
       // Removed between stat and read: behave as if it never existed.
-      for (const header of ['Content-Type', 'Cache-Control', 'X-Content-Type-Options', 'Last-Modified', 'ETag']) ctx.remove(header);
+      for (const header of ['Content-Type', 'Cache-Control', 'X-Content-Type-Options', 'Access-Control-Allow-Origin', 'Last-Modified', 'ETag']) ctx.remove(header);
       ctx.status = 404;
       return next();
     }

@@ -909,6 +909,22 @@ export const en = {
   'console.actor.admin_token': 'Admin API',
   'console.actor.cli': 'CLI',
   'console.actor.registration': 'Dynamic registration',
+  // Page progress and form messages (issue #11): the browser's own validation bubbles in the page's language, progress while deriving keys and uploading.
+  'validity.required': 'Fill in this field.',
+  'validity.required_checkbox': 'Tick this box to continue.',
+  'validity.required_select': 'Choose an option from the list.',
+  'validity.email': 'Enter an email address, like name@example.com.',
+  'validity.url': 'Enter a web address, like https://example.com.',
+  'validity.pattern': 'Use the format shown.',
+  'validity.too_short': 'Use at least {min} characters (now {count}).',
+  'validity.too_long': 'Use at most {max} characters (now {count}).',
+  'validity.range_underflow': 'Enter a value of at least {min}.',
+  'validity.range_overflow': 'Enter a value of at most {max}.',
+  'validity.step': 'Enter a valid value.',
+  'validity.bad_input': 'Enter a valid value.',
+  'vault.unlock.deriving': 'Working out your key from the passphrase. This can take a few seconds on a phone.',
+  'vault.scan.uploading': 'Uploading {name}: {percent}',
+  'vault.scan.uploaded': 'Uploaded {name}',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -4,9 +4,11 @@
  */
 import { enhanceLengthMeters, enhancePasswordMatch, enhancePasswordToggles } from './password.js';
 import { enhanceSubmitOnce } from './submit-once.js';
+import { enhanceValidationMessages } from './validity.js';
 import { enhancePasskeyRegistration, enhancePasskeySignIn } from './passkeys.js';
 
 function start(): void {
+  enhanceValidationMessages(document);
   enhanceSubmitOnce(document);
   enhancePasswordToggles(document);
   enhanceLengthMeters(document);

@@ -90,8 +90,11 @@ describe('layout', () => {
       `<script type="module" src="/static/build/app.js" integrity="${manifest['app.js'].integrity}" crossorigin="anonymous"></script>`,
     );
     expect(html).toContain('href="/.well-known/openid-configuration"');
-    // No inline script or style anywhere (CSP).
-    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    // No inline script or style anywhere (CSP); the one script without src is a data block: validation messages in the page's language.
+    expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toEqual(['<script type="application/json" id="validity-i18n">']);
+    const validity = JSON.parse(/<script type="application\/json" id="validity-i18n">([^<]*)<\/script>/.exec(html)![1]!);
+    expect(validity['validity.required']).toBe('Fill in this field.');
+    expect(validity['validity.too_short']).toContain('{min}');
     expect(html).not.toMatch(/\sstyle=/);
     expect(html).not.toContain('<style');
   });
@@ -349,10 +352,10 @@ describe('account (the vault page)', () => {
     expect(home).not.toContain('vault-i18n');
   });
 
-  it('carries the locale’s vault messages in a JSON data block, the only script without src', async () => {
+  it('carries the locale’s vault messages in a JSON data block, the only script without src besides the validation messages', async () => {
     const { html } = await renderPage(views, 'account', data, { url: '/account?lang=ar' });
     expect(html).toContain('<html lang="ar" dir="rtl">');
-    expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toEqual(['<script type="application/json" id="vault-i18n">']);
+    expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toEqual(['<script type="application/json" id="validity-i18n">', '<script type="application/json" id="vault-i18n">']);
     const messages = JSON.parse(dataBlock(html)!);
     expect(messages['vault.unlock.heading']).toBe('افتح خزنتك');
     expect(messages['element.passport']).toBe('جواز السفر');

@@ -4,6 +4,7 @@
  * server's `{error, error_description}` (descriptions are for logs and tests, the
  * page shows its own translated messages).
  */
+import { progressFetch, type OnProgress } from './upload.js';
 import { holderKeyIds, type ElementType, type KdfParams, type ScanMediaType, type SignedState, type StateChange, type StoredHolderKey } from '../../protocol/index.js';
 
 export interface FileMeta {
@@ -118,12 +119,12 @@ export class VaultApi {
     private readonly base = '/api/vault',
   ) {}
 
-  private send(path: string, init: RequestInit = {}): Promise<Response> {
-    return accountRequest(this.fetchImpl, this.csrf, `${this.base}${path}`, init);
+  private send(path: string, init: RequestInit = {}, fetchImpl = this.fetchImpl): Promise<Response> {
+    return accountRequest(fetchImpl, this.csrf, `${this.base}${path}`, init);
   }
 
-  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const response = await this.send(path, init);
+  private async json<T>(path: string, init: RequestInit = {}, fetchImpl = this.fetchImpl): Promise<T> {
+    const response = await this.send(path, init, fetchImpl);
     try {
       return (await response.json()) as T;
     } catch {
@@ -183,13 +184,15 @@ export class VaultApi {
     return this.json<{ vault_version: number }>('/state', this.jsonBody('PUT', input));
   }
 
-  uploadFile(meta: { id: string; media_type: ScanMediaType; wrapped_key: string }, ciphertext: Uint8Array<ArrayBuffer>) {
+  /** With `onProgress` (and a browser), sent over XMLHttpRequest to report bytes sent; same request, same errors. */
+  uploadFile(meta: { id: string; media_type: ScanMediaType; wrapped_key: string }, ciphertext: Uint8Array<ArrayBuffer>, onProgress?: OnProgress) {
     const query = new URLSearchParams({ id: meta.id, media_type: meta.media_type, wrapped_key: meta.wrapped_key });
-    return this.json<{ id: string; size: number; vault_version: number }>(`/files?${query}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/octet-stream' },
-      body: ciphertext,
-    });
+    const withProgress = onProgress && typeof XMLHttpRequest !== 'undefined' ? progressFetch(onProgress) : undefined;
+    return this.json<{ id: string; size: number; vault_version: number }>(
+      `/files?${query}`,
+      { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: ciphertext },
+      withProgress,
+    );
   }
 
   deleteFile(id: string) {

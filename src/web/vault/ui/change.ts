@@ -6,7 +6,8 @@
 import { constantTimeEqual, KdfPolicyError, unlockVault, VaultIntegrityError } from '../../../protocol/index.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { busy, field, messageBox, passphraseInput, screenHeading } from './common.js';
+import { field, messageBox, passphraseInput, screenHeading } from './common.js';
+import { busyDeriving, derivingNote } from './progress.js';
 import { newPassphraseFields } from './passphrase.js';
 import { saveNewPassphrase } from './unlock.js';
 
@@ -19,7 +20,8 @@ export function changePassphraseScreen(app: VaultApp): HTMLElement {
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.change.submit'));
   const cancel = h('button', { type: 'button', class: 'button button-secondary' }, t('vault.cancel'));
   cancel.addEventListener('click', () => app.showDocuments());
-  const form = h('form', { class: 'stack', novalidate: true }, current.wrap, ...next.nodes, h('div', { class: 'actions' }, submit, cancel));
+  const deriving = derivingNote(t('vault.unlock.deriving'));
+  const form = h('form', { class: 'stack', novalidate: true }, current.wrap, ...next.nodes, h('div', { class: 'actions' }, submit, cancel), deriving.el);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -32,7 +34,7 @@ export function changePassphraseScreen(app: VaultApp): HTMLElement {
     }
     const chosen = next.validate();
     if (chosen === undefined) return;
-    void busy(submit, t('vault.deriving'), async () => {
+    void busyDeriving(submit, t('vault.deriving'), deriving, async () => {
       try {
         const vault = await app.refresh();
         if (!vault) throw new Error('no vault');

@@ -30,6 +30,7 @@ import { buildFiles, classifyScan, fileIds, mediaTypeName, missingSlots, sealSca
 import { verifiedList } from './attestations.js';
 import { busy, field, messageBox, screenHeading, type FieldHandle } from './common.js';
 import { scanLabels } from './documents.js';
+import { scanUploadProgress } from './upload-progress.js';
 
 type Entry =
   | { kind: 'saved'; link: FileLink }
@@ -147,7 +148,7 @@ export function editorScreen(app: EditorHost, type: ElementType, existing?: Open
           });
           return h(
             'li',
-            { class: `slot-file slot-file-${entry.kind}` },
+            { class: `slot-file slot-file-${entry.kind}`, 'data-entry': entry.kind === 'new' ? entry.id : null },
             entry.kind === 'new' && entry.thumb ? h('img', { src: entry.thumb, alt: '', class: 'slot-thumb' }) : h('span', { class: 'slot-icon', 'aria-hidden': 'true' }, mediaTypeName(meta.media_type)),
             h(
               'span',
@@ -337,7 +338,9 @@ export function editorScreen(app: EditorHost, type: ElementType, existing?: Open
         if (!attestations) return;
 
         for (const scan of toUpload) {
-          const result = await app.api.uploadFile({ id: scan.id, media_type: scan.mediaType, wrapped_key: scan.sealed.wrappedKey }, scan.sealed.ciphertext);
+          const progress = scanUploadProgress(app, form, scan.id);
+          const result = await app.api.uploadFile({ id: scan.id, media_type: scan.mediaType, wrapped_key: scan.sealed.wrappedKey }, scan.sealed.ciphertext, progress?.update);
+          progress?.done();
           uploaded.push(scan.id);
           if (app.vault) app.observeVersion(app.vault.vault_id, result.vault_version);
         }

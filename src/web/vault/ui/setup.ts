@@ -3,7 +3,8 @@ import { createVault, generateHolderKeys, holderKeyIds, sealHolderKeys, signStat
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { busy, messageBox, screenHeading } from './common.js';
+import { messageBox, screenHeading } from './common.js';
+import { busyDeriving, derivingNote } from './progress.js';
 import { newPassphraseFields, passphraseRules } from './passphrase.js';
 import { recoveryCodeScreen } from './recovery-code.js';
 
@@ -13,18 +14,20 @@ export function setupScreen(app: VaultApp): HTMLElement {
   const passphrase = newPassphraseFields(app, 'vault.passphrase');
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.setup.submit'));
 
+  const deriving = derivingNote(t('vault.unlock.deriving'));
   const form = h(
     'form',
     { class: 'stack', novalidate: true },
     ...passphrase.nodes,
     h('div', { class: 'actions' }, submit),
+    deriving.el,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     alert.clear();
     const chosen = passphrase.validate();
     if (chosen === undefined) return;
-    void busy(submit, t('vault.deriving'), async () => {
+    void busyDeriving(submit, t('vault.deriving'), deriving, async () => {
       try {
         const vaultId = crypto.randomUUID();
         const created = await createVault({ passphrase: chosen, vaultId });

@@ -8,7 +8,8 @@ import { KdfPolicyError, unlockVault, VaultIntegrityError } from '../../../proto
 import type { VaultRecord } from '../api.js';
 import { h } from '../dom.js';
 import type { Vars } from '../i18n.js';
-import { busy, field, messageBox, passphraseInput, type FieldHandle, type MessageBox } from './common.js';
+import { field, messageBox, passphraseInput, type FieldHandle, type MessageBox } from './common.js';
+import { busyDeriving, derivingNote } from './progress.js';
 
 export interface UnlockHost {
   t(key: string, vars?: Vars): string;
@@ -48,7 +49,8 @@ export function unlockForm(host: UnlockHost, options: UnlockFormOptions): Unlock
     alert.clear();
   });
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, options.submitLabel ?? t('vault.unlock.submit'));
-  const form = h('form', { class: 'stack', novalidate: true }, alert.el, passphrase.wrap, h('div', { class: 'actions' }, submit));
+  const deriving = derivingNote(t('vault.unlock.deriving'));
+  const form = h('form', { class: 'stack', novalidate: true }, alert.el, passphrase.wrap, h('div', { class: 'actions' }, submit), deriving.el);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -60,7 +62,7 @@ export function unlockForm(host: UnlockHost, options: UnlockFormOptions): Unlock
       passphrase.control.focus();
       return;
     }
-    void busy(submit, t('vault.unlocking'), async () => {
+    void busyDeriving(submit, t('vault.unlocking'), deriving, async () => {
       try {
         const vault = await host.refresh();
         if (!vault) return void (await options.onNoVault());

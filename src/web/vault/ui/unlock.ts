@@ -3,7 +3,8 @@ import { RecoveryCodeError, recoverVault, rewrapMasterKey, VaultIntegrityError }
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { busy, field, messageBox, screenHeading } from './common.js';
+import { field, messageBox, screenHeading } from './common.js';
+import { busyDeriving, derivingNote } from './progress.js';
 import { unlockForm } from './unlock-form.js';
 import { newPassphraseFields } from './passphrase.js';
 
@@ -89,14 +90,15 @@ function newPassphraseScreen(app: VaultApp, mk: Uint8Array<ArrayBuffer>): HTMLEl
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.recover.save'));
   const cancel = h('button', { type: 'button', class: 'link-button' }, t('vault.cancel'));
   cancel.addEventListener('click', () => app.lock('button'));
-  const form = h('form', { class: 'stack', novalidate: true }, ...passphrase.nodes, h('div', { class: 'actions' }, submit));
+  const deriving = derivingNote(t('vault.unlock.deriving'));
+  const form = h('form', { class: 'stack', novalidate: true }, ...passphrase.nodes, h('div', { class: 'actions' }, submit), deriving.el);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     alert.clear();
     const chosen = passphrase.validate();
     if (chosen === undefined) return;
-    void busy(submit, t('vault.deriving'), async () => {
+    void busyDeriving(submit, t('vault.deriving'), deriving, async () => {
       try {
         await saveNewPassphrase(app, app.keys.use(), chosen);
         passphrase.clear();
