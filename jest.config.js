@@ -9,4 +9,8 @@ export default {
   setupFiles: ['<rootDir>/test/helpers/realm.ts'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
+  // Two files at a time: each worker has its own PostgreSQL database (test/helpers/db.ts).
+  maxWorkers: 2,
+  // In-memory PGlite instances and Chromium clients grow a worker past 2 GB over a run; a fresh one is cheaper than its GC.
+  workerIdleMemoryLimit: '1500MB',
 };

@@ -15,10 +15,22 @@ export function engines(): Engine[] {
  * database, and every query runs on both engines in the integration tests; running
  * each browser journey twice doubled the suite's slowest half. PostgreSQL when
  * DATABASE_URL names one (CI: the production database), else PGlite;
- * E2E_ENGINES=all runs both.
+ * E2E_ENGINES=all (or ALL_ENGINES=1) runs both.
  */
 export function e2eEngines(): Engine[] {
-  if (process.env.E2E_ENGINES === 'all') return engines();
+  if (process.env.E2E_ENGINES === 'all' || process.env.ALL_ENGINES === '1') return engines();
+  return process.env.DATABASE_URL?.startsWith('postgres') ? ['postgres'] : ['pglite'];
+}
+
+/**
+ * The engines an integration file about HTTP behaviour runs on (protocol errors,
+ * bad input, page access rules, the outbound fetcher): one, chosen as for Chromium
+ * files. What such a file checks does not depend on the engine; every file about
+ * storage (rows, transactions, limits, faults, the audit trail) keeps both.
+ * ALL_ENGINES=1 runs both.
+ */
+export function httpEngines(): Engine[] {
+  if (process.env.ALL_ENGINES === '1') return engines();
   return process.env.DATABASE_URL?.startsWith('postgres') ? ['postgres'] : ['pglite'];
 }
 

@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { tokenMatches } from '../../src/admin/routes.js';
-import { engines, testDatabase, type TestDatabase } from '../helpers/db.js';
+import { httpEngines, testDatabase, type TestDatabase } from '../helpers/db.js';
 import { testSecrets } from '../helpers/server.js';
 
 const TOKEN = 'x'.repeat(40);
@@ -24,7 +24,7 @@ describe('tokenMatches', () => {
   });
 });
 
-describe.each(engines())('admin API (%s)', (engine) => {
+describe.each(httpEngines())('admin API (%s)', (engine) => {
   let database: TestDatabase;
   let services: Services;
   let server: ReturnType<Koa['callback']>;

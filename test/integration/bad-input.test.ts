@@ -12,7 +12,7 @@ import { PROVIDER_ROUTES } from '../../src/oidc/routes.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
 import { signInToAccount } from '../helpers/account.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, POST_LOGOUT_URI, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -149,7 +149,7 @@ interface Answer {
   text: string;
 }
 
-describe.each(engines())('bad input on every route (%s)', (engine) => {
+describe.each(httpEngines())('bad input on every route (%s)', (engine) => {
   let server: TestServer;
   const errors: string[] = [];
   let routes: Route[];

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { discover, PASSWORD, REDIRECT_URI } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { returnUri } from '../../src/interactions/routes.js';
@@ -27,7 +27,7 @@ describe('returnUri', () => {
   });
 });
 
-describe.each(engines())('consent status over HTTP (%s)', (engine) => {
+describe.each(httpEngines())('consent status over HTTP (%s)', (engine) => {
   let server: TestServer;
   let publicJwk: JWK;
 

@@ -5,7 +5,7 @@ import { adminOperations } from '../../src/admin/operations.js';
 import { cliActor } from '../../src/audit/actor.js';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
 import { signInToAccount } from '../helpers/account.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { PASSWORD } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * (operators with a second factor in this session), CSRF, the stale edit, and bad
  * input shown next to its field; every change recorded under the operator.
  */
-describe.each(engines())('operator console (%s)', (engine) => {
+describe.each(httpEngines())('operator console (%s)', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

@@ -10,7 +10,7 @@ import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, importJWK, jwtVe
 import { sql } from 'kysely';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { PASSWORD } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ROOT } from '../../src/paths.js';
@@ -128,7 +128,7 @@ interface Passport {
   scans: { front_side: Buffer; selfie: Buffer };
 }
 
-describe.each(engines())('the example verifier (%s)', (engine) => {
+describe.each(httpEngines())('the example verifier (%s)', (engine) => {
   let server: TestServer;
   let verifier: Verifier;
   let keyDir: string;

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { FormAgent } from '../helpers/agent.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { authorizationRequest, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const ADMIN_TOKEN = 'a'.repeat(40);
 const INITIAL_ACCESS_TOKEN = 'i'.repeat(40);
 
-describe.each(engines())('ID token signing algorithms (%s)', (engine) => {
+describe.each(httpEngines())('ID token signing algorithms (%s)', (engine) => {
   let server: TestServer;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
 

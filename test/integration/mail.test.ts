@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, requireMail, type Config } from '../../src/con
 import { createMailer, MailUnavailableError, OutboxMailer, SmtpMailer, type Mailer } from '../../src/mail/mailer.js';
 import { genericMail } from '../../src/mail/templates.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { startTestServer } from '../helpers/server.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp.js';
 
@@ -233,7 +233,7 @@ describe('mail configuration', () => {
   });
 });
 
-describe.each(engines())('services (%s)', (engine) => {
+describe.each(httpEngines())('services (%s)', (engine) => {
   it('builds an outbox mailer under DATA_DIR when SMTP_URL is not set', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wq-mail-svc-'));
     const server = await startTestServer(engine, { DATA_DIR: dataDir });

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { FormAgent } from '../helpers/agent.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const INITIAL_ACCESS_TOKEN = 'i'.repeat(40);
 
-describe.each(engines())('registration, claims, locales and key rotation (%s)', (engine) => {
+describe.each(httpEngines())('registration, claims, locales and key rotation (%s)', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-describe.each(engines())('protocol negatives (%s)', (engine) => {
+describe.each(httpEngines())('protocol negatives (%s)', (engine) => {
   let server: TestServer;
   let config: oidc.Configuration;
   let client: { client_id: string; client_secret?: string };

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
-import { engines } from '../helpers/db.js';
+import { httpEngines } from '../helpers/db.js';
 import { authorizationRequest, discover, PASSWORD, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startHostileServer } from '../helpers/hostile-server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -18,7 +18,7 @@ const ADMIN_TOKEN = 'a'.repeat(40);
 const INITIAL_ACCESS_TOKEN = 'i'.repeat(40);
 const UNREADABLE = { error: 'invalid_request', error_description: "jwe: the client's jwks_uri cannot be read" };
 
-describe.each(engines())('outbound requests (%s)', (engine) => {
+describe.each(httpEngines())('outbound requests (%s)', (engine) => {
   describe('a release checked against the client’s jwks_uri', () => {
     let server: TestServer;
     let keys: Awaited<ReturnType<typeof startHostileServer>>;
