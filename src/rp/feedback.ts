@@ -7,8 +7,8 @@
  * until they edit it.
  */
 import * as z from 'zod';
-import { ErrorReportSchema, utf8Decode, type ReportedError } from '../protocol/index.js';
-import { deadline, readLimitedBody } from './http.js';
+import { ErrorReportSchema, type ReportedError } from '../protocol/index.js';
+import { postWithToken } from './http.js';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -43,17 +43,6 @@ export class ReportErrorsError extends Error {
 Object.defineProperty(ReportErrorsError.prototype, 'name', { value: 'ReportErrorsError', enumerable: false, configurable: true, writable: true });
 
 const Accepted = z.looseObject({ errors: z.number().int().min(0) });
-const ServerError = z.looseObject({ error: z.string().min(1).max(100), error_description: z.string().max(1000).optional() });
-
-function jsonOf(bytes: Uint8Array | undefined): unknown {
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(utf8Decode(bytes));
-  } catch {
-    return undefined;
-  }
-}
-
 /** Checks the report as the server will, so a malformed one fails here with a TypeError naming the problem. */
 export function checkErrorReport(errors: unknown): ReportedError[] {
   const parsed = ErrorReportSchema.safeParse({ errors });
@@ -71,26 +60,9 @@ export async function reportErrors(input: ReportErrorsInput): Promise<{ errors: 
     if (typeof input[name] !== 'string' || input[name] === '') throw new TypeError(`reportErrors: ${name} must be a non-empty string`);
   }
   const errors = checkErrorReport(input.errors);
-  const doFetch = input.fetch ?? globalThis.fetch;
-  let response: Response;
-  try {
-    response = await doFetch(`${input.issuer.replace(/\/+$/, '')}/passport/errors`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ errors }),
-      redirect: 'error',
-      signal: deadline(input.timeoutMs ?? DEFAULT_TIMEOUT_MS, input.signal),
-    });
-  } catch {
-    throw new ReportErrorsError('network_error');
-  }
-  const body = jsonOf(await readLimitedBody(response, 16 * 1024).catch(() => undefined));
-  if (response.status === 200) {
-    const ok = Accepted.safeParse(body);
-    if (ok.success) return { errors: ok.data.errors };
-    throw new ReportErrorsError('invalid_response', response.status);
-  }
-  const error = ServerError.safeParse(body);
-  if (!error.success) throw new ReportErrorsError('invalid_response', response.status);
-  throw new ReportErrorsError(error.data.error, response.status, error.data.error_description);
+  const outcome = await postWithToken(input, '/passport/errors', { errors }, { status: 200, schema: Accepted }, DEFAULT_TIMEOUT_MS);
+  if ('ok' in outcome) return { errors: outcome.ok.errors };
+  if ('network' in outcome) throw new ReportErrorsError('network_error');
+  if ('invalid' in outcome) throw new ReportErrorsError('invalid_response', outcome.invalid);
+  throw new ReportErrorsError(outcome.refused.error, outcome.refused.status, outcome.refused.error_description);
 }

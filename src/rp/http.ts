@@ -3,7 +3,8 @@
  * the delivery endpoint's answer): bounded bodies and a deadline, so a slow or
  * huge answer costs the RP little.
  */
-import { concatBytes } from '../protocol/encoding.js';
+import * as z from 'zod';
+import { concatBytes, utf8Decode } from '../protocol/encoding.js';
 
 /** The body, or undefined when it is (or declares itself) larger than `limit` bytes. */
 export async function readLimitedBody(response: Response, limit: number): Promise<Uint8Array | undefined> {
@@ -38,4 +39,52 @@ export function deadline(ms: number, outer?: AbortSignal): AbortSignal {
 /** Is `host` (a URL's hostname) a loopback name? */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** An answer of Wathiqa's to a JSON POST: `ok` (the expected status, body checked), `refused` (its `{ error }`), or neither. */
+export type PostOutcome<T> = { ok: T } | { refused: { error: string; error_description?: string | undefined; status: number } } | { invalid: number } | { network: true };
+
+const ServerError = z.looseObject({ error: z.string().min(1).max(100), error_description: z.string().max(1000).optional() });
+
+/**
+ * POSTs `body` as JSON to `{issuer}{path}` with a grant's access token (the RP's
+ * calls to Wathiqa: attestation delivery, error reports): no redirects, a deadline,
+ * at most 16 KiB of answer read.
+ */
+export async function postWithToken<T>(
+  input: { issuer: string; accessToken: string; fetch?: typeof globalThis.fetch; timeoutMs?: number; signal?: AbortSignal },
+  path: string,
+  body: unknown,
+  expected: { status: number; schema: z.ZodType<T> },
+  defaultTimeoutMs: number,
+): Promise<PostOutcome<T>> {
+  const doFetch = input.fetch ?? globalThis.fetch;
+  let response: Response;
+  try {
+    response = await doFetch(`${input.issuer.replace(/\/+$/, '')}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      redirect: 'error',
+      signal: deadline(input.timeoutMs ?? defaultTimeoutMs, input.signal),
+    });
+  } catch {
+    return { network: true };
+  }
+  const answer = jsonOf(await readLimitedBody(response, 16 * 1024).catch(() => undefined));
+  if (response.status === expected.status) {
+    const ok = expected.schema.safeParse(answer);
+    return ok.success ? { ok: ok.data } : { invalid: response.status };
+  }
+  const error = ServerError.safeParse(answer);
+  return error.success ? { refused: { ...error.data, status: response.status } } : { invalid: response.status };
+}
+
+function jsonOf(bytes: Uint8Array | undefined): unknown {
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(utf8Decode(bytes));
+  } catch {
+    return undefined;
+  }
 }

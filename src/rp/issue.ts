@@ -22,13 +22,12 @@ import {
   jwsSigner,
   randomBytes,
   sdJwtHasher,
-  utf8Decode,
   utf8Encode,
   type ElementType,
 } from '../protocol/index.js';
 import { ATTESTATION_TYP, MAX_PRESENTATION_LENGTH, vctOf } from './attestations.js';
 import { AttestationDeliveryError } from './errors.js';
-import { deadline, isLoopbackHost, readLimitedBody } from './http.js';
+import { isLoopbackHost, postWithToken } from './http.js';
 import { MAX_STATUS_LIST_BYTES, STATUS_LIST_JWT_TYP } from './status.js';
 import { releasedDataSchema } from './payload.js';
 
@@ -238,17 +237,6 @@ export interface DeliverAttestationInput {
 }
 
 const Delivered = z.looseObject({ id: z.string().min(1).max(64) });
-const ServerError = z.looseObject({ error: z.string().min(1).max(100), error_description: z.string().max(1000).optional() });
-
-function jsonOf(bytes: Uint8Array | undefined): unknown {
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(utf8Decode(bytes));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * `POST {issuer}/passport/attestations` with the grant's access token and
  * `{ "jwe": … }`. Returns the inbox item's `{ id }` (201). Every other outcome
@@ -260,28 +248,11 @@ export async function deliverAttestation(input: DeliverAttestationInput): Promis
   for (const name of ['issuer', 'accessToken', 'jwe'] as const) {
     if (typeof input[name] !== 'string' || input[name] === '') throw new TypeError(`deliverAttestation: ${name} must be a non-empty string`);
   }
-  const doFetch = input.fetch ?? globalThis.fetch;
-  let response: Response;
-  try {
-    response = await doFetch(`${input.issuer.replace(/\/+$/, '')}/passport/attestations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ jwe: input.jwe }),
-      redirect: 'error',
-      signal: deadline(input.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS, input.signal),
-    });
-  } catch {
-    throw new AttestationDeliveryError('network_error');
-  }
-  const body = jsonOf(await readLimitedBody(response, 16 * 1024).catch(() => undefined));
-  if (response.status === 201) {
-    const ok = Delivered.safeParse(body);
-    if (ok.success) return { id: ok.data.id };
-    throw new AttestationDeliveryError('invalid_response', response.status);
-  }
-  const error = ServerError.safeParse(body);
-  if (!error.success) throw new AttestationDeliveryError('invalid_response', response.status);
-  throw new AttestationDeliveryError(error.data.error, response.status, error.data.error_description);
+  const outcome = await postWithToken(input, '/passport/attestations', { jwe: input.jwe }, { status: 201, schema: Delivered }, DEFAULT_DELIVERY_TIMEOUT_MS);
+  if ('ok' in outcome) return { id: outcome.ok.id };
+  if ('network' in outcome) throw new AttestationDeliveryError('network_error');
+  if ('invalid' in outcome) throw new AttestationDeliveryError('invalid_response', outcome.invalid);
+  throw new AttestationDeliveryError(outcome.refused.error, outcome.refused.status, outcome.refused.error_description);
 }
 
 /** A new Token Status List of `size` entries, all 0 (valid); `bits` 1 (valid/revoked) or 2 (also suspended). */

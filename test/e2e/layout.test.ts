@@ -107,6 +107,8 @@ describe.each(e2eEngines())('layout guard and axe in Chromium (%s)', (engine) =>
     const scope = { v: 1, data: [{ type: 'personal_details', fields: ['given_name', 'family_name', 'birthdate'] }] };
     await page.goto(await authorizationUrl(passportConfig, { scope: 'openid passport', passport_scope: JSON.stringify(scope) }));
     await page.getByRole('heading', { level: 1, name: ui(locale, 'passport.heading', { client: 'Layout Travel' }) }).waitFor();
+    // The heading is the server's; the unlock form is drawn by the page's script: measure once it is there.
+    await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).waitFor();
     problems.push(...(await check(page, locale, 'consent-passport-locked')));
     await unlock(page, locale, passphrase, 'consent');
     problems.push(...(await check(page, locale, 'consent-passport-open', false)));

@@ -145,3 +145,14 @@ export async function busy<R>(button: HTMLButtonElement, label: string, fn: () =
 export function screenHeading(text: string, level: 'h2' | 'h3' = 'h2'): HTMLHeadingElement {
   return h(level, { tabindex: '-1', class: 'vault-heading' }, text);
 }
+
+/** The field a whole recovery code is typed into (recovering the vault, confirming the code later); the error clears on input. */
+export function recoveryCodeField(t: (key: string) => string): FieldHandle<HTMLInputElement> {
+  const code = field({
+    label: t('vault.recover.code'),
+    control: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'characters', dir: 'ltr', maxlength: 80, class: 'code-input' }),
+    hint: t('vault.recover.code_hint'),
+  });
+  code.control.addEventListener('input', () => code.setError());
+  return code;
+}

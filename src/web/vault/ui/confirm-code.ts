@@ -9,18 +9,13 @@ import { recoverVault, RecoveryCodeError, VaultIntegrityError } from '../../../p
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { busy, field, messageBox, screenHeading } from './common.js';
+import { busy, messageBox, recoveryCodeField, screenHeading } from './common.js';
 import { newCodeScreen } from './new-code.js';
 
 export function confirmCodeScreen(app: VaultApp): HTMLElement {
   const { t } = app;
   const alert = messageBox('alert');
-  const code = field({
-    label: t('vault.recover.code'),
-    control: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'characters', dir: 'ltr', maxlength: 80, class: 'code-input' }),
-    hint: t('vault.recover.code_hint'),
-  });
-  code.control.addEventListener('input', () => code.setError());
+  const code = recoveryCodeField(t);
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.confirm_code.submit'));
   const lost = h('button', { type: 'button', class: 'button button-secondary' }, t('vault.confirm_code.lost'));
   lost.addEventListener('click', () => {

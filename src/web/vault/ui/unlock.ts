@@ -3,7 +3,7 @@ import { RecoveryCodeError, recoverVault, rewrapMasterKey, VaultIntegrityError }
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { field, messageBox, screenHeading } from './common.js';
+import { messageBox, recoveryCodeField, screenHeading } from './common.js';
 import { busyDeriving, derivingNote } from './progress.js';
 import { unlockForm } from './unlock-form.js';
 import { newPassphraseFields } from './passphrase.js';
@@ -29,12 +29,7 @@ export function unlockScreen(app: VaultApp): HTMLElement {
 export function recoverScreen(app: VaultApp): HTMLElement {
   const { t } = app;
   const alert = messageBox('alert');
-  const code = field({
-    label: t('vault.recover.code'),
-    control: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'characters', dir: 'ltr', maxlength: 80, class: 'code-input' }),
-    hint: t('vault.recover.code_hint'),
-  });
-  code.control.addEventListener('input', () => code.setError());
+  const code = recoveryCodeField(t);
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('vault.recover.submit'));
   const back = h('button', { type: 'button', class: 'link-button' }, t('vault.recover.back'));
   back.addEventListener('click', () => app.show('unlock', unlockScreen(app)));
