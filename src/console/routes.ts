@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { z } from 'zod';
@@ -7,6 +6,7 @@ import { HttpError } from '../http/errors.js';
 import { query } from '../http/guard.js';
 import { timeAgo } from '../i18n/index.js';
 import { CONSOLE_CLIENT_ID } from '../oidc/first-party.js';
+import { finishSignIn, signOut, startSignIn } from '../account/first-party-signin.js';
 import { operatorForm, signedInOperator, type ConsoleDeps } from './auth.js';
 import { auditFilter, auditView, AuditFormQuery } from './audit-view.js';
 import { consoleClientRouter } from './client-routes.js';
@@ -14,13 +14,6 @@ import { renderConsole, renderRefusal } from './page.js';
 import { consoleUserRouter } from './user-routes.js';
 
 const STATE_COOKIE = 'wathiqa_console_state';
-const Callback = z.object({
-  state: z.string().max(512).optional(),
-  code: z.string().max(2048).optional(),
-  error: z.string().max(256).optional(),
-  error_description: z.string().max(1024).optional(),
-  iss: z.string().max(2048).optional(),
-});
 const Lang = z.object({ lang: z.string().max(64).optional() });
 const KeysQuery = Lang.extend({ notice: z.enum(['keys_rotated']).optional() });
 const CsrfOnly = z.object({ csrf: z.string().max(128) });
@@ -33,49 +26,25 @@ const CsrfOnly = z.object({ csrf: z.string().max(128) });
 export function consoleRouters(deps: ConsoleDeps): Router[] {
   const { config, views, verifiers } = deps;
   const router = new Router({ prefix: '/console' });
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.https, path: '/console', overwrite: true };
+  // Only multi-factor will do: a session with the password alone is asked for its second factor.
+  const signIn = { issuer: config.issuer, https: config.https, clientId: CONSOLE_CLIENT_ID, path: '/console', stateCookie: STATE_COOKIE, params: { acr_values: ACR_MFA } };
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   router.get('/', (ctx) => {
     ctx.redirect('/console/clients');
   });
 
-  router.get('/login', (ctx) => {
-    const state = randomBytes(16).toString('base64url');
-    ctx.cookies.set(STATE_COOKIE, state, { ...cookie, maxAge: 3600_000 });
-    // As /account: the code is never redeemed; the session the sign-in leaves is what the console reads.
-    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
-    const params = new URLSearchParams({
-      client_id: CONSOLE_CLIENT_ID,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: `${config.issuer}/console/callback`,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      // Only multi-factor will do: a session with the password alone is asked for its second factor.
-      acr_values: ACR_MFA,
-      state,
-    });
-    const { lang } = query(ctx, Lang);
-    if (lang) params.set('ui_locales', lang);
-    ctx.redirect(`/auth?${params}`);
-  });
+  router.get('/login', (ctx) => startSignIn(ctx, signIn));
 
   router.get('/callback', async (ctx) => {
-    const answer = query(ctx, Callback);
-    const expected = ctx.cookies.get(STATE_COOKIE);
-    ctx.cookies.set(STATE_COOKIE, null, cookie);
-    if (!expected || answer.state !== expected) throw new HttpError(400, 'session_expired', 'This sign-in has expired. Please sign in again.');
+    const { error } = finishSignIn(ctx, signIn);
     // The account has no second factor to show: the console says where to set one up.
-    if (answer.error === 'unmet_authentication_requirements') return renderRefusal(ctx, deps, 'no_factor');
-    if (answer.error) throw new HttpError(400, answer.error, 'The sign-in did not complete.');
+    if (error === 'unmet_authentication_requirements') return renderRefusal(ctx, deps, 'no_factor');
+    if (error) throw new HttpError(400, error, 'The sign-in did not complete.');
     ctx.redirect('/console');
   });
 
-  router.post('/logout', (ctx) => {
-    const params = new URLSearchParams({ client_id: CONSOLE_CLIENT_ID, post_logout_redirect_uri: `${config.issuer}/` });
-    ctx.redirect(`/session/end?${params}`);
-  });
+  router.post('/logout', (ctx) => signOut(ctx, signIn));
 
   router.get('/keys', async (ctx) => {
     const operator = await signedInOperator(deps, ctx);
