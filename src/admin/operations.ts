@@ -144,6 +144,16 @@ export function adminOperations(services: Services, context: AuditContext) {
   const userEvent = (action: AuditEvent['action']) => recording((account: { id: string; email: string }) => ({ action, target: account.id, details: { email: account.email } }));
   const userId = (id: string) => parse(UserIdParams, { id }).id;
   const noUser = () => notFound('no user with this id');
+  /**
+   * An operator may not disable or delete the account they act from: one slip would lock
+   * the last operator out of the console. Another operator, the admin API or the CLI can.
+   */
+  const notOwnAccount = (id: string) => {
+    if (context.actor.kind === 'operator' && context.actor.id === id) {
+      throw new HttpError(409, 'own_account', 'an operator cannot disable or delete their own account; another operator, the admin API or the CLI can');
+    }
+    return id;
+  };
   const change = (outcome: { account: { id: string; email: string }; changed: boolean } | undefined, missing = noUser): UserChange => {
     if (!outcome) throw missing();
     return { id: outcome.account.id, email: outcome.account.email, changed: outcome.changed };
@@ -238,10 +248,10 @@ export function adminOperations(services: Services, context: AuditContext) {
       }
     },
     async deleteUser(id: string): Promise<void> {
-      if (!(await accounts.delete(userId(id), userEvent('user.delete')))) throw noUser();
+      if (!(await accounts.delete(notOwnAccount(userId(id)), userEvent('user.delete')))) throw noUser();
     },
     async disableUser(id: string): Promise<UserChange> {
-      return change(await accountAdmin.disable(userId(id), userEvent('user.disable')));
+      return change(await accountAdmin.disable(notOwnAccount(userId(id)), userEvent('user.disable')));
     },
     async enableUser(id: string): Promise<UserChange> {
       return change(await accountAdmin.enable(userId(id), userEvent('user.enable')));

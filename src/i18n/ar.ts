@@ -867,7 +867,7 @@ export const ar: { readonly [K in MessageKey]: string } = {
   'console.user.access': 'الوصول',
   'console.user.disable_intro': 'التعطيل يمنع الحساب من تسجيل الدخول وينهي جلساته ووصول كل خدمة سجّل الدخول إليها. لا يُحذف شيء.',
   'console.user.enable_intro': 'الحساب معطّل. تفعيله يتيح له تسجيل الدخول من جديد.',
-  'console.user.self_warning': 'هذا حسابك أنت: تعطيله يُخرجك من لوحة التحكم.',
+  'console.user.self_refused': 'هذا حسابك أنت. لا يمكنك تعطيله أو حذفه من هنا، كي لا تُغلق لوحة التحكم في وجه المشغّل الذي يستخدمها؛ يستطيع ذلك مشغّل آخر أو سطر الأوامر على الخادم.',
   'console.user.disable': 'تعطيل الحساب',
   'console.user.enable': 'تفعيل الحساب',
   'console.user.delete_heading': 'حذف الحساب',

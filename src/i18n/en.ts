@@ -872,7 +872,7 @@ export const en = {
   'console.user.access': 'Access',
   'console.user.disable_intro': 'Disabling stops the account signing in and ends its sessions, and the access of every service it signed in to. Nothing is deleted.',
   'console.user.enable_intro': 'The account is disabled. Enabling it lets it sign in again.',
-  'console.user.self_warning': 'This is your own account: disabling it signs you out of the console.',
+  'console.user.self_refused': 'This is your own account. You cannot disable or delete it from here, so the console never locks out the operator using it; another operator, or the CLI on the host, can.',
   'console.user.disable': 'Disable the account',
   'console.user.enable': 'Enable the account',
   'console.user.delete_heading': 'Delete the account',

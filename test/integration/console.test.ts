@@ -270,6 +270,27 @@ describe.each(httpEngines())('operator console (%s)', (engine) => {
     expect(page).toContain('lang="en" dir="ltr">redirect_uris');
   });
 
+  it('does not let an operator disable or delete their own account; the page says who can', async () => {
+    const { agent, id } = await operator();
+    const html = await formOf(agent, `/console/users/${id}`);
+    expect(html).toContain('This is your own account.');
+    expect(html).not.toContain(`/console/users/${id}/disable"`);
+    expect(html).not.toContain(`/console/users/${id}/delete"`);
+    const csrf = hiddenField(html, 'csrf');
+    // A hand-made POST is refused too: the rule is in the admin operations, not only the page.
+    for (const [path, fields] of [['disable', {}], ['delete', { confirm: 'yes' }]] as const) {
+      const refused = await post(agent, `/console/users/${id}/${path}`, { csrf, ...fields });
+      expect(refused.response.status).toBe(409);
+      expect(await refused.response.text()).toContain('cannot disable or delete their own account');
+    }
+    const account = await server.services.accounts.accounts.findById(id);
+    expect(account?.id).toBe(id);
+    expect((await server.services.accountAdmin.details(id))?.disabled_at).toBeNull();
+    expect((await server.services.audit.list({ actor: id })).events).toEqual([]);
+    // The CLI (another actor) still can.
+    expect((await cli().disableUser(id)).changed).toBe(true);
+  });
+
   it('manages users: search, disable (the sessions end), enable, sign out everywhere, delete; keys rotate', async () => {
     const { agent, id } = await operator();
     const holder = await signInToAccount(server, 'someone@example.com');
