@@ -89,6 +89,7 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
     pool.on('error', () => undefined); // reported by the client's own listener below
     pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
+    if (options.schema) workingSchemas.set(db, options.schema);
     return { db, statements: pgStatements(pool), engine: 'postgres', close: () => db.destroy() };
   }
   // A small buffer cache: PGlite lives in this process's memory, and our working set is small.
@@ -114,8 +115,16 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
   };
 }
 
+/**
+ * The schema a handle works in, when it was given one. kysely's migrator looks for
+ * its lock table in every schema of the database unless told which: another
+ * schema's table (a second install, a test file that did not clean up) would make
+ * it skip creating its own, and the migration then fails.
+ */
+const workingSchemas = new WeakMap<Kysely<any>, string>();
+
 export function migrator(db: Kysely<any>): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  return new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableSchema: workingSchemas.get(db) });
 }
 
 /** Brings the schema to the latest migration; throws with the failing migration's name. */

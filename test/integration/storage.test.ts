@@ -177,3 +177,25 @@ describe.each(engines())('storage (%s)', (engine) => {
     });
   });
 });
+
+/**
+ * Two installs in one PostgreSQL database, each in a schema of its own: the second
+ * migrates although the first one's migration tables are there (kysely's migrator
+ * looked for its lock table in every schema and skipped making its own).
+ */
+describe.each(engines().filter((e) => e === 'postgres'))('migrations beside another schema (%s)', (engine) => {
+  it('migrate a schema while another schema holds migration tables of its own', async () => {
+    const first = await testDatabase(engine);
+    try {
+      const second = await testDatabase(engine);
+      try {
+        const names = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(second.db);
+        expect(names.rows.length).toBeGreaterThan(10);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+    }
+  }, 60_000);
+});
