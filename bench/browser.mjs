@@ -117,8 +117,12 @@ async function vaultPage(context, server, t) {
   await page.getByRole('button', { name: t('vault.setup.submit'), exact: true }).click();
   await heading(t('vault.recovery.heading')).waitFor({ timeout: 30_000 });
   const code = (await page.locator('#recovery-code').textContent()).trim();
-  await page.getByLabel(t('vault.recovery.confirm_label')).fill(code.split('-').pop());
+  // The check screen asks for one group of the code, chosen at random (data-group, 1-based).
   await page.getByRole('button', { name: t('vault.recovery.continue'), exact: true }).click();
+  await heading(t('vault.recovery.check_heading')).waitFor();
+  const input = page.locator('input[data-group]');
+  await input.fill(code.split('-')[Number(await input.getAttribute('data-group')) - 1]);
+  await page.getByRole('button', { name: t('vault.recovery.check_submit'), exact: true }).click();
   await heading(t('vault.docs.heading')).waitFor();
   return page;
 }

@@ -15,6 +15,8 @@
 //   BENCH_VERBOSE=1               echo the servers' stderr
 //   BENCH_BROWSER=0               skip the browser rows (bench/browser.mjs, headless Chromium)
 //   BENCH_ID_TOKEN_ALG=ES256      the bench client's ID token algorithm on every server (default: none named, so RS256)
+//   BENCH_SOAK=0                  skip the soak (a fresh Wathiqa on PostgreSQL, after the rows)
+//   BENCH_SOAK_SECONDS=300        its length; BENCH_SOAK_CONNECTIONS=200; BENCH_SOAK_MINUTE_SECONDS (a shorter 'minute' to try it)
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,10 +24,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import pg from 'pg';
-import { codeFlow, FormAgent, PASSWORD, REDIRECT_URI } from './lib/flow.mjs';
+import { codeFlow, FormAgent, PASSWORD, REDIRECT_URI, userinfo } from './lib/flow.mjs';
 import { refreshLoad, signInLoad, userinfoLoad } from './lib/load.mjs';
 import { cpuSecondsOf, memoryOf, resetPeak, sampleRss, ServerProcess } from './lib/proc.mjs';
 import { browserSection } from './lib/browser-section.mjs';
+import { newPasskey, otpStep, passkeyStep, TotpPool } from './lib/second-factor.mjs';
+import { PASSPORT_SCOPE, passportClientMetadata, passportStep } from './lib/passport.mjs';
+import { prepareSoak, runSoak } from './lib/soak.mjs';
+import { report } from './lib/report.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -43,6 +49,13 @@ const CHAIN_AGENTS = 4;
 // Unused refresh tokens to start with: one per connection, plus the ones lost in
 // flight when the warm-up and the measured run stop (one per connection each).
 const MINTED = 3 * CONNECTIONS;
+// TOTP accounts: each signs in at most three times per 30 s (steps c-1, c, c+1), so
+// enough for the row at up to 50 sign-ins/s (lib/second-factor.mjs: TotpPool).
+const TOTP_ACCOUNTS = Math.max(2 * SIGNIN_CONCURRENCY, Math.ceil(((SIGNIN_SECONDS + 1) * 50) / 3));
+const SOAK = process.env.BENCH_SOAK !== '0';
+const SOAK_SECONDS = num('BENCH_SOAK_SECONDS', 300);
+const SOAK_CONNECTIONS = num('BENCH_SOAK_CONNECTIONS', 200);
+const SOAK_MINUTE_SECONDS = num('BENCH_SOAK_MINUTE_SECONDS', Math.min(60, SOAK_SECONDS));
 
 const log = (...args) => console.error('[bench]', ...args);
 const t0 = performance.now();
@@ -87,6 +100,8 @@ function wathiqa(name, env) {
 
 const chainEmails = Array.from({ length: CHAIN_AGENTS }, (_, i) => `chain-${i}@bench.example`);
 const signInEmails = Array.from({ length: SIGNIN_CONCURRENCY }, (_, i) => `signin-${i}@bench.example`);
+const totpEmails = Array.from({ length: TOTP_ACCOUNTS }, (_, i) => `totp-${i}@bench.example`);
+const passkeyEmails = Array.from({ length: SIGNIN_CONCURRENCY }, (_, i) => `passkey-${i}@bench.example`);
 
 async function seed(server) {
   const accounts = [...chainEmails, ...signInEmails].map((email) => ({ email, password: PASSWORD }));
@@ -121,6 +136,49 @@ async function prepare(server, { signIns }) {
   return { idleRss: memoryOf(server.pid).rss, startupMs: server.startupMs };
 }
 
+/**
+ * After the idle RSS: a passport client with refresh chains whose tokens carry the
+ * passport claim, and the second-factor accounts (consent given, then TOTP turned
+ * on or a passkey stored).
+ */
+async function prepareFactors(server) {
+  // The passport RP: the same server, another client; tokens from real passport consents.
+  // The second-factor accounts are made with it (after the idle RSS, as before they existed).
+  const passport = { url: server.url, pid: server.pid, dbCpuSeconds: server.dbCpuSeconds };
+  const accounts = [...totpEmails, ...passkeyEmails].map((email) => ({ email, password: PASSWORD }));
+  Object.assign(passport, await server.call('seed', { clientName: 'Bench passport', redirectUri: REDIRECT_URI, accounts, metadata: await passportClientMetadata() }));
+  passport.refreshTokens = [];
+  passport.accessTokens = [];
+  await Promise.all(
+    chainEmails.map(async (email) => {
+      const agent = new FormAgent();
+      for (let i = 0; i < MINTED / CHAIN_AGENTS; i++) {
+        const { tokens, seen } = await codeFlow(agent, passport, {
+          email,
+          scope: 'openid email offline_access passport',
+          prompt: 'consent',
+          params: { passport_scope: PASSPORT_SCOPE },
+          steps: { passport: passportStep },
+        });
+        if (!seen.passport || !tokens.refresh_token) throw new Error(`${server.name}: the passport flow gave no release or no refresh token`);
+        passport.refreshTokens.push(tokens.refresh_token);
+        passport.accessTokens.push(tokens.access_token);
+        passport.idTokenClaim ??= 'passport' in JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString());
+      }
+    }),
+  );
+  const claims = await userinfo(passport, passport.accessTokens[0]);
+  if (typeof claims.passport !== 'string' || claims.passport.split('.').length !== 5) throw new Error(`${server.name}: userinfo has no passport claim`);
+  passport.claimBytes = claims.passport.length;
+  server.passport = passport;
+
+  // Consented already, as the password sign-in row's accounts are (a grant saved directly: no 150 more Argon2 sign-ins).
+  await server.call('consent', { emails: [...totpEmails, ...passkeyEmails], clientId: server.clientId, scope: 'openid email' });
+  server.totp = new TotpPool(await server.call('seedTotp', { emails: totpEmails }));
+  server.passkeys = passkeyEmails.map((email) => ({ email, ...newPasskey() }));
+  await server.call('seedPasskeys', { credentials: server.passkeys.map(({ email, id, publicKey }) => ({ email, id, publicKey })) });
+}
+
 async function userinfoRow(server) {
   log(`${server.name}: userinfo, ${CONNECTIONS} connections (${elapsed()})`);
   await userinfoLoad(server, server.accessTokens, { connections: CONNECTIONS, seconds: WARMUP });
@@ -153,6 +211,65 @@ async function signInRow(server) {
   return signInLoad(server, signInEmails, { concurrency: SIGNIN_CONCURRENCY, seconds: SIGNIN_SECONDS });
 }
 
+async function passportRows(server) {
+  const p = server.passport;
+  log(`${server.name}: userinfo and refresh grants with the passport claim, ${CONNECTIONS} connections (${elapsed()})`);
+  await userinfoLoad(p, p.accessTokens, { connections: CONNECTIONS, seconds: WARMUP });
+  const passportUserinfo = await userinfoLoad(p, p.accessTokens, { connections: CONNECTIONS, seconds: SECONDS });
+  const queue = [...p.refreshTokens];
+  await refreshLoad(p, queue, { connections: CONNECTIONS, seconds: WARMUP });
+  const passportRefresh = await refreshLoad(p, queue, { connections: CONNECTIONS, seconds: SECONDS });
+  return { passportUserinfo, passportRefresh, passportClaimBytes: p.claimBytes, passportInIdToken: p.idTokenClaim };
+}
+
+/** Password + TOTP: each sign-in takes an account with a time step left (TotpPool). */
+async function totpRow(server) {
+  log(`${server.name}: sign-ins with password + TOTP, ${SIGNIN_CONCURRENCY} users (${elapsed()})`);
+  const flow = async () => {
+    const { email, code, release } = await server.totp.take();
+    try {
+      return await codeFlow(new FormAgent(), server, { email, scope: 'openid email', steps: { otp: otpStep(code) } });
+    } finally {
+      release();
+    }
+  };
+  await signInLoad(server, [], { concurrency: SIGNIN_CONCURRENCY, seconds: 1, flow });
+  const waits0 = server.totp.waits;
+  const row = await signInLoad(server, [], { concurrency: SIGNIN_CONCURRENCY, seconds: SIGNIN_SECONDS, flow });
+  return { ...row, waits: server.totp.waits - waits0 };
+}
+
+/** Passkey sign-ins: no password; one passkey per user, its counter moving forward. */
+async function passkeyRow(server) {
+  log(`${server.name}: passkey sign-ins, ${SIGNIN_CONCURRENCY} users (${elapsed()})`);
+  const flow = (worker) => {
+    const passkey = server.passkeys[worker % server.passkeys.length];
+    return codeFlow(new FormAgent(), server, { email: passkey.email, scope: 'openid email', steps: { login: passkeyStep(passkey) } });
+  };
+  await signInLoad(server, [], { concurrency: SIGNIN_CONCURRENCY, seconds: 1, flow });
+  return signInLoad(server, [], { concurrency: SIGNIN_CONCURRENCY, seconds: SIGNIN_SECONDS, flow });
+}
+
+/** The soak on a fresh Wathiqa on PostgreSQL (a database of its own), alone on the machine by then. */
+async function soakSection() {
+  const database = `${pgDatabase}_soak`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  soakDatabase = database;
+  const url = new URL(PG_URL);
+  url.pathname = `/${database}`;
+  log(`soak: a fresh server on PostgreSQL, ${SOAK_SECONDS} s at ${SOAK_CONNECTIONS} connections (${elapsed()})`);
+  const server = wathiqa('wathiqa-soak', { DATA_DIR: join(scratch, 'soak-data'), DATABASE_URL: url.href, ...secrets() });
+  cleanups.push(() => server.stop());
+  await server.start();
+  const prepared = await prepareSoak(server, { connections: SOAK_CONNECTIONS, signInConcurrency: 2 });
+  const soak = await runSoak(server, prepared, { seconds: SOAK_SECONDS, connections: SOAK_CONNECTIONS, minuteSeconds: SOAK_MINUTE_SECONDS, log });
+  await server.stop();
+  return soak;
+}
+
 async function argon2Bound(params) {
   const child = fork(join(HERE, 'lib/argon2-bound.mjs'), [params.memoryCost, params.timeCost, params.parallelism, SIGNIN_CONCURRENCY, SIGNIN_SECONDS].map(String), {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -171,6 +288,7 @@ const results = {};
 const info = machine();
 const scratch = mkdtempSync(join(os.tmpdir(), 'wathiqa-bench-'));
 let pgDatabase;
+let soakDatabase;
 const cleanups = [];
 let argon2Params;
 
@@ -257,11 +375,16 @@ async function main() {
   for (const k of order) Object.assign(results[k], await peakRow(servers[k]));
   for (const k of order) results[k].refresh = await refreshRow(servers[k]);
   const wathiqas = order.filter((k) => k !== 'bare');
+  log(`passport clients and second factors (${elapsed()})`);
+  for (const k of wathiqas) await prepareFactors(servers[k]);
+  for (const k of wathiqas) Object.assign(results[k], await passportRows(servers[k]));
   if (wathiqas.length) {
     // The Argon2 bound just before and just after the sign-in rows; the higher is kept (it is a bound).
     log(`Argon2id bound, ${SIGNIN_CONCURRENCY} at a time (${elapsed()})`);
     results.argon2Runs = [await argon2Bound(argon2Params)];
     for (const k of wathiqas) results[k].signIn = await signInRow(servers[k]);
+    for (const k of wathiqas) results[k].totpSignIn = await totpRow(servers[k]);
+    for (const k of wathiqas) results[k].passkeySignIn = await passkeyRow(servers[k]);
     log(`Argon2id bound again (${elapsed()})`);
     results.argon2Runs.push(await argon2Bound(argon2Params));
     results.argon2 = results.argon2Runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
@@ -269,6 +392,15 @@ async function main() {
   for (const k of order) {
     results[k].memory = await servers[k].call('memory');
     await servers[k].stop();
+  }
+  if (!SOAK || !pgDatabase) results.soakSkipped = SOAK ? 'PostgreSQL is not reachable' : 'BENCH_SOAK=0';
+  else {
+    // Last and longest: a failure here still leaves the rows above their report.
+    results.soak = await soakSection().catch((error) => {
+      log(`soak failed: ${error.stack ?? error}`);
+      results.soakSkipped = `failed: ${String(error.message ?? error).split('\n')[0]}`;
+      return undefined;
+    });
   }
 }
 
@@ -278,86 +410,10 @@ async function cleanup() {
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${pgDatabase} WITH (FORCE)`);
+    if (soakDatabase) await admin.query(`DROP DATABASE IF EXISTS ${soakDatabase} WITH (FORCE)`);
     await admin.end();
   }
   rmSync(scratch, { recursive: true, force: true });
-}
-
-// ---------------------------------------------------------------- report
-const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
-const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '—');
-const mb = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MB` : '—');
-const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
-const cpu = (r) => (r ? `${f1(r.cpuMsPerRequest)} · ${r.dbCpuMsPerRequest !== undefined ? f1(r.dbCpuMsPerRequest) : '—'} · ${f1(r.genCpuMsPerRequest)}` : '—');
-const lat = (r) => (r ? `${f1(r.p50)} / ${f1(r.p99)}` : '—');
-
-function report() {
-  const { pglite: L, postgres: P, bare: B, argon2: A } = results;
-  const cols = [
-    ['Wathiqa · PGlite', L],
-    ['Wathiqa · PostgreSQL', P],
-    ['bare oidc-provider', B],
-  ].filter(([, r]) => r);
-  const head = `| | ${cols.map(([n]) => n).join(' | ')} |`;
-  const sep = `|---|${cols.map(() => '---:').join('|')}|`;
-  const row = (label, cell) => `| ${label} | ${cols.map(([, r]) => cell(r)).join(' | ')} |`;
-  const vsBare = (key) => (r) => (r === B ? `**${f0(r[key]?.perSecond)}**` : `**${f0(r[key]?.perSecond)}** (${ratio(r[key]?.perSecond, B?.[key]?.perSecond)} bare)`);
-  const ofBound = (r) => (r.signIn ? `**${f1(r.signIn.perSecond)}** (${f0((r.signIn.perSecond / A.perSecond) * 100)} % of bound)` : '—');
-  const lines = [
-    head,
-    sep,
-    row(`Refresh-token grants / s (${CONNECTIONS} conns)`, vsBare('refresh')),
-    row('  p50 / p99 latency, ms', (r) => lat(r.refresh)),
-    row('  CPU ms per grant: server · PostgreSQL · load gen.', (r) => cpu(r.refresh)),
-    row(`Userinfo / s (${CONNECTIONS} conns)`, vsBare('userinfo')),
-    row('  p50 / p99 latency, ms', (r) => lat(r.userinfo)),
-    row('  CPU ms per request: server · PostgreSQL · load gen.', (r) => cpu(r.userinfo)),
-    row(`Full sign-ins / s (${SIGNIN_CONCURRENCY} users)`, ofBound),
-    row('  p50 / p99 latency, ms', (r) => lat(r.signIn)),
-    row('  CPU ms per sign-in: server · PostgreSQL · load gen.', (r) => cpu(r.signIn)),
-    row(`Peak RSS, userinfo at ${PEAK_CONNECTIONS} conns`, (r) => `${mb(r.peakRss)} (${f0(r.peak?.perSecond)}/s, p99 ${f1(r.peak?.p99)} ms)`),
-    row('RSS idle after set-up', (r) => mb(r.idleRss)),
-    row('Start-up to /readyz 200, ms', (r) =>
-      r === L ? `fresh ${f0(r.startupFreshMs)} · existing ${f0(r.startupExistingMs)}` : f0(r.startupMs)),
-    row('Errors (non-2xx, all rows)', (r) => f0((r.refresh?.errors ?? 0) + (r.userinfo?.errors ?? 0) + (r.peak?.errors ?? 0) + (r.signIn?.errors ?? 0))),
-  ];
-  const boundLine = A
-    ? `Argon2id bound (m=${argon2Params.memoryCost} KiB, t=${argon2Params.timeCost}, p=${argon2Params.parallelism}; ${SIGNIN_CONCURRENCY} at a time, libuv threadpool ${process.env.UV_THREADPOOL_SIZE ?? 4}; the higher of two runs, first and last: ${results.argon2Runs.map((r) => f1(r.perSecond)).join(' and ')}): **${f1(A.perSecond)} hashes/s**, p50 ${f1(A.p50)} ms, p99 ${f1(A.p99)} ms.`
-    : '';
-
-  const verdict = (ok) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**');
-  const targets = [
-    `- Refresh grants on PostgreSQL ≥ 0.8× bare: ${P && B ? `${ratio(P.refresh.perSecond, B.refresh.perSecond)} — ${verdict(P.refresh.perSecond >= 0.8 * B.refresh.perSecond)}` : verdict()}`,
-    `- Userinfo on PostgreSQL ≥ 0.8× bare: ${P && B ? `${ratio(P.userinfo.perSecond, B.userinfo.perSecond)} — ${verdict(P.userinfo.perSecond >= 0.8 * B.userinfo.perSecond)}` : verdict()}`,
-    ...[['PGlite', L], ['PostgreSQL', P]].filter(([, r]) => r?.signIn).map(([n, r]) =>
-      `- Full sign-ins ≥ 60 % of the Argon2 bound (${n}): ${f0((r.signIn.perSecond / A.perSecond) * 100)} % — ${verdict(r.signIn.perSecond >= 0.6 * A.perSecond)}`),
-    ...[['PGlite', L], ['PostgreSQL', P]].filter(([, r]) => r).map(([n, r]) =>
-      `- Peak RSS at ${PEAK_CONNECTIONS} concurrent ≤ 250 MB (${n}): ${mb(r.peakRss)} — ${verdict(r.peakRss <= 250 * 2 ** 20)}`),
-  ];
-  const failures = Object.entries({ L, P, B })
-    .flatMap(([k, r]) => Object.entries(r?.refresh?.failures ?? {}).map(([f, n]) => `${k}: ${n}× ${f}`));
-
-  const date = new Date().toISOString();
-  return [
-    `# Wathiqa benchmark — ${date.slice(0, 10)}`,
-    '',
-    `Machine: ${info.cores} cores (${info.cpuModel}), ${info.memoryGiB.toFixed(1)} GiB memory, ${info.kernel}, Node ${info.node}` +
-      (info.pgVersion ? `, PostgreSQL ${info.pgVersion} on 127.0.0.1` : '') +
-      `. Run at ${date}, ${((performance.now() - t0) / 1000).toFixed(0)} s; load average before ${info.loadBefore.toFixed(2)}, after ${os.loadavg()[0].toFixed(2)} (other work on the machine skews every figure; the ratios less).`,
-    '',
-    `Each server runs in a child process of its own, all at once; each row is measured on each server back to back. The load generator (autocannon, and a fetch loop for sign-ins) runs in the parent, on the same cores. ` +
-      `Rows: ${WARMUP} s warm-up, then ${SECONDS} s (sign-ins ${SIGNIN_SECONDS} s, peak RSS ${PEAK_SECONDS} s). Ratios are against bare oidc-provider measured in this run. ` +
-      `Wathiqa logs at LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'} (to /dev/null). Peak RSS: ${results.pglite?.peakRssHow ?? results.postgres?.peakRssHow ?? ''}; on PostgreSQL the database server's memory is not included, on PGlite it is (same process).`,
-    '',
-    ...lines,
-    '',
-    boundLine,
-    '',
-    'Targets:',
-    ...targets,
-    ...(failures.length ? ['', 'Refresh failures:', ...failures.map((f) => `- ${f}`)] : []),
-    '',
-  ].join('\n');
 }
 
 let exitCode = 0;
@@ -370,7 +426,8 @@ try {
   await cleanup().catch((error) => console.error('cleanup:', error));
 }
 if (!exitCode) {
-  const markdown = report() + (await browserSection(log));
+  const settings = { SECONDS, WARMUP, CONNECTIONS, PEAK_CONNECTIONS, PEAK_SECONDS, SIGNIN_CONCURRENCY, SIGNIN_SECONDS, SOAK_CONNECTIONS, elapsedSeconds: (performance.now() - t0) / 1000 };
+  const markdown = report(results, info, argon2Params, settings) + (await browserSection(log));
   console.log(markdown);
   const dir = join(HERE, 'results');
   mkdirSync(dir, { recursive: true });

@@ -77,10 +77,13 @@ export function basicAuth(clientId, clientSecret) {
 }
 
 /**
- * One authorization code flow with PKCE: authorize → (sign-in form) → (consent
- * form) → code → token. Returns the token response and what the user agent saw.
+ * One authorization code flow with PKCE: authorize → (sign-in form) → (second factor)
+ * → (consent form) → code → token. Returns the token response and what the user
+ * agent saw. Optional steps, each `(agent, { url, html, uid, server }) → { response, url }`:
+ * `login` instead of the password form (a passkey), `otp` for the code page, `passport`
+ * for the passport consent page. `params` adds authorization request parameters.
  */
-export async function codeFlow(agent, server, { email, password = PASSWORD, scope = 'openid email', prompt } = {}) {
+export async function codeFlow(agent, server, { email, password = PASSWORD, scope = 'openid email', prompt, params: extra = {}, steps = {} } = {}) {
   const verifier = b64u(randomBytes(32));
   const state = b64u(randomBytes(16));
   const nonce = b64u(randomBytes(16));
@@ -94,17 +97,29 @@ export async function codeFlow(agent, server, { email, password = PASSWORD, scop
     code_challenge: b64u(createHash('sha256').update(verifier).digest()),
     code_challenge_method: 'S256',
     login_hint: email, // the bare reference signs this account in; Wathiqa ignores it
+    ...extra,
   });
   if (prompt) params.set('prompt', prompt);
-  const seen = { login: 0, consent: 0 };
+  const seen = { login: 0, consent: 0, otp: 0, passport: 0 };
   let { response, url } = await agent.follow(`${server.url}/auth?${params}`, {}, REDIRECT_URI);
-  for (let step = 0; step < 4 && !url.href.startsWith(REDIRECT_URI); step++) {
+  for (let step = 0; step < 5 && !url.href.startsWith(REDIRECT_URI); step++) {
     const html = await response.text();
     const uid = url.pathname.split('/')[2];
     if (response.status !== 200 || !uid) throw new Error(`unexpected ${response.status} at ${url.pathname}: ${html.slice(0, 200)}`);
-    if (html.includes('name="password"')) {
+    const page = { url, html, uid, server, nonce };
+    if (html.includes('id="passport-consent"')) {
+      if (!steps.passport) throw new Error('a passport consent page, and no release to give');
+      seen.passport++;
+      ({ response, url } = await steps.passport(agent, page));
+    } else if (html.includes('name="password"')) {
       seen.login++;
-      ({ response, url } = await agent.submit(url, `/interaction/${uid}/login`, { csrf: hiddenField(html, 'csrf'), email, password }, REDIRECT_URI));
+      ({ response, url } = steps.login
+        ? await steps.login(agent, page)
+        : await agent.submit(url, `/interaction/${uid}/login`, { csrf: hiddenField(html, 'csrf'), email, password }, REDIRECT_URI));
+    } else if (html.includes('name="code"')) {
+      if (!steps.otp) throw new Error('a second-factor page, and no code to give');
+      seen.otp++;
+      ({ response, url } = await steps.otp(agent, page));
     } else if (html.includes('name="decision"')) {
       seen.consent++;
       ({ response, url } = await agent.submit(url, `/interaction/${uid}/consent`, { csrf: hiddenField(html, 'csrf'), decision: 'allow' }, REDIRECT_URI));

@@ -112,9 +112,11 @@ export async function refreshLoad(server, queue, { connections, seconds }) {
  * Full sign-ins over HTTP, `concurrency` users at a time for `seconds` (at most
  * `maxCount`): authorize → sign-in page → form POST (Argon2) → consent already
  * granted → redirect with code → token → userinfo. A fresh user agent (no
- * session) every time.
+ * session) every time. `flow(worker)` replaces the password sign-in (a second
+ * factor, a passkey); it resolves like `codeFlow`.
  */
-export async function signInLoad(server, accounts, { concurrency, seconds, maxCount = 5000 }) {
+export async function signInLoad(server, accounts, { concurrency, seconds, maxCount = 5000, flow }) {
+  const signIn = flow ?? ((worker) => codeFlow(new FormAgent(), server, { email: accounts[worker % accounts.length], scope: 'openid email' }));
   const latencies = [];
   let consentPages = 0;
   let errors = 0;
@@ -127,12 +129,11 @@ export async function signInLoad(server, accounts, { concurrency, seconds, maxCo
   let firstError;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
-      const email = accounts[worker % accounts.length];
       while (performance.now() < end && started < maxCount) {
         started++;
         const t = performance.now();
         try {
-          const { tokens, seen } = await codeFlow(new FormAgent(), server, { email, scope: 'openid email' });
+          const { tokens, seen } = await signIn(worker);
           await userinfo(server, tokens.access_token);
           if (seen.consent) consentPages++;
           latencies.push(performance.now() - t);
