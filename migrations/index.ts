@@ -15,6 +15,7 @@ import * as m0013 from './0013_wathiqa_verifier.js';
 import * as m0014 from './0014_release_feedback.js';
 import * as m0015 from './0015_recovery_confirmed.js';
 import * as m0016 from './0016_operators_audit.js';
+import * as m0017 from './0017_cache_invalidation.js';
 
 /** Every migration, in order. Names are their file names; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014_release_feedback': m0014,
   '0015_recovery_confirmed': m0015,
   '0016_operators_audit': m0016,
+  '0017_cache_invalidation': m0017,
 };

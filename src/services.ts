@@ -23,6 +23,8 @@ import { TotpService } from './accounts/totp.js';
 import { PasskeyService } from './accounts/passkeys.js';
 import type { PublicAccount } from './accounts/repository.js';
 import { TtlCache } from './oidc/adapter.js';
+import { ReadCache } from './oidc/token-cache.js';
+import type { CacheBus } from './db/notify.js';
 import { AccountSessions } from './accounts/sessions.js';
 import { ConnectedServices } from './accounts/connected-services.js';
 import { WathiqaVerifier } from './verifiers/wathiqa.js';
@@ -68,6 +70,8 @@ export interface Services {
   accountAdmin: AccountAdmin;
   /** The operator role: who may use the console. */
   operators: Operators;
+  /** This node's cache of access tokens, grants and releases (src/oidc/token-cache.ts). */
+  readCache: ReadCache;
 }
 
 /** Expects a migrated database. Generates the first signing keys if there are none. */
@@ -79,7 +83,13 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   // Secrets stored in clear before migration 0005 (it has no operator key) are sealed now.
   const clientStore = new ClientRepository(db, config.operatorKey);
   await clientStore.sealPlaintextSecrets();
-  const releases = new ReleaseService(db, config.outbound, logger);
+  // Cross-node cache invalidation (migration 0017's triggers, src/db/notify.ts).
+  const bus = await database.cacheBus({
+    onState: (live, reason) =>
+      live ? logger.info('cache invalidation listener back; caches serve again') : logger.warn({ reason }, 'cache invalidation listener lost; caches bypassed until it is back'),
+  });
+  const cache = new ReadCache(bus);
+  const releases = new ReleaseService(db, config.outbound, logger, cache);
   // Wathiqa's own verifier key, made on the first start; listed first in GET /verifiers.
   const wathiqaVerifier = await WathiqaVerifier.create(db, config.issuer, config.operatorKey);
   const verifiers = new VerifierService(db, undefined, [wathiqaVerifier.entry()]);
@@ -87,9 +97,10 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const clientCache = new VerifierAwareClientCache(verifiers);
   // Accounts as findAccount reads them, for a few seconds; cleared on this node when an address changes or the account is deleted.
   const accountCache = new TtlCache<PublicAccount>(10_000);
+  followChanges(bus, accountCache, clientCache);
   const sessions = new AccountSessions(db);
   const audit = new AuditService(db);
-  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, clientCache, accountCache, sessions, audit });
+  const oidc = await OidcHolder.create({ config, db, views, logger, metrics, releases, statements: database.statements, cache, clientCache, accountCache, sessions, audit });
   requireMail(config, 'email verification and password reset');
   const mailer = createMailer(config, logger);
   const forget = (accountId: string) => accountCache.invalidate(accountId);
@@ -127,5 +138,22 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     audit,
     accountAdmin: new AccountAdmin(db, sessions, forget),
     operators: new Operators(db),
+    readCache: cache,
   };
+}
+
+/**
+ * The account and client caches keep their TTL, and now also drop an entry as soon as
+ * its row changes on any node (a disabled account, a deleted client), and everything
+ * when the listener is lost or back. During a listener outage they serve for their TTL,
+ * as before the bus; the token cache does not serve at all then.
+ */
+function followChanges(bus: CacheBus, accounts: TtlCache<PublicAccount>, clients: TtlCache<unknown>): void {
+  bus.subscribe((key) => {
+    if (key === null) {
+      accounts.clear();
+      clients.clear();
+    } else if (key.startsWith('a:')) accounts.invalidate(key.slice(2));
+    else if (key.startsWith('c:')) clients.invalidate(key.slice(2));
+  });
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { DB } from './schema.js';
 import { pgliteStatements, pgStatements, type Statements } from './statements.js';
 import { rethrowUnavailable } from './unavailable.js';
+import { PgCacheBus, PgliteCacheBus, type CacheBus, type PgBusOptions } from './notify.js';
 
 export type Database = Kysely<DB>;
 
@@ -17,6 +18,11 @@ export interface DatabaseHandle {
   engine: 'pglite' | 'postgres';
   /** The embedded engine, when there is one (shared with the CLI over the admin socket). */
   pglite?: PGlite;
+  /**
+   * The cache-invalidation listener (src/db/notify.ts), started on the first call and
+   * stopped by `close`; the server's caches use it, one-off commands never start it.
+   */
+  cacheBus(options?: PgBusOptions): Promise<CacheBus>;
   close(): Promise<void>;
 }
 
@@ -90,7 +96,22 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
     pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
     if (options.schema) workingSchemas.set(db, options.schema);
-    return { db, statements: pgStatements(pool), engine: 'postgres', close: () => db.destroy() };
+    let bus: Promise<PgCacheBus> | undefined;
+    return {
+      db,
+      statements: pgStatements(pool),
+      engine: 'postgres',
+      cacheBus: (busOptions) =>
+        (bus ??= (async () => {
+          const started = new PgCacheBus(target.url, busOptions);
+          await started.ready();
+          return started;
+        })()),
+      close: async () => {
+        if (bus) await (await bus).close();
+        await db.destroy();
+      },
+    };
   }
   // A small buffer cache: PGlite lives in this process's memory, and our working set is small.
   const settings = {
@@ -103,12 +124,15 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
   const pglite = target.kind === 'memory' ? new PGlite(settings) : new PGlite(target.dataDir, settings);
   await pglite.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  let bus: Promise<PgliteCacheBus> | undefined;
   return {
     db,
     statements: pgliteStatements(pglite),
     engine: 'pglite',
     pglite,
+    cacheBus: () => (bus ??= PgliteCacheBus.start(pglite)),
     close: async () => {
+      if (bus) await (await bus).close();
       await db.destroy();
       if (!pglite.closed) await pglite.close();
     },

@@ -3,8 +3,9 @@ import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/index.js';
 import type { Statements } from '../db/statements.js';
-import { deferUntilResponse } from './deferred-consume.js';
+import { deferUntilResponse, requestState } from './deferred-consume.js';
 import { ClientRepository } from '../clients/repository.js';
+import type { ReadCache } from './token-cache.js';
 
 /**
  * Kinds whose id is a bearer credential (presented to us to get something): stored
@@ -86,6 +87,34 @@ const SQL = {
   revokeByGrantId: `delete from oidc_payloads where kind = $1 and grant_id = $2`,
 } as const;
 
+const UPSERT_COLUMNS = 7;
+
+/**
+ * A refresh's writes in one statement (one round trip, one transaction): spending the
+ * rotated refresh token and saving its successor and the new access token. Either all
+ * happen or none: a failure leaves the old token valid and nothing new behind.
+ */
+function refreshCommitSql(upserts: number): string {
+  const rows = Array.from({ length: upserts }, (_, i) => {
+    const first = 2 + i * UPSERT_COLUMNS;
+    return `($${first}, $${first + 1}, $${first + 2}::jsonb, $${first + 3}, $${first + 4}, $${first + 5}, $${first + 6}::timestamptz, null::timestamptz)`;
+  });
+  const consume = `update oidc_payloads set consumed_at = now() where kind = 'RefreshToken' and id = $1 and consumed_at is null`;
+  if (!upserts) return consume;
+  return `with spent as (${consume})
+    insert into oidc_payloads (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+    values ${rows.join(', ')}
+    on conflict (kind, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+      uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
+}
+
+/** The writes of a refresh with rotation, held until its response is known to be a success (deferred-consume.ts). */
+interface RefreshBatch {
+  consume: string;
+  upserts: unknown[][];
+}
+const REFRESH_BATCH = Symbol('refresh batch');
+
 interface PayloadRow {
   id?: string;
   payload: AdapterPayload;
@@ -128,9 +157,23 @@ export class GrantPrefetch {
 
 const WITH_GRANT = new Set(['AccessToken', 'RefreshToken']);
 
+/** Kinds kept in the node's ReadCache, and their keys (migration 0017 notifies the same ones). */
+const CACHED: Readonly<Record<string, string>> = { AccessToken: 'at:', Grant: 'g:' };
+
+/** A cached access token: the stored payload as JSON (parsed afresh on every hit) and its grant. */
+interface CachedToken {
+  json: string;
+  grantId?: string;
+}
+
+/** When a payload's row expires, from oidc-provider's `exp` (seconds). */
+const expiryOf = (payload: AdapterPayload) => (typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity);
+
 export interface AdapterOptions {
   /** Seals client secrets. */
   operatorKey: Uint8Array;
+  /** Access tokens and grants read before, kept correct across nodes by the cache bus. */
+  cache?: ReadCache;
   /** How long the refresh token just rotated away may be redeemed again; 0: never. */
   refreshTokenReuseGraceSeconds: number;
   /**
@@ -142,14 +185,18 @@ export interface AdapterOptions {
 
 class PayloadAdapter implements Adapter {
   private readonly digested: boolean;
+  /** The cache key prefix of this kind, when it is cached. */
+  private readonly cached: string | undefined;
 
   constructor(
     private readonly kind: string,
     private readonly statements: Statements,
     private readonly grants: GrantPrefetch,
     private readonly graceSeconds: number,
+    private readonly cache?: ReadCache,
   ) {
     this.digested = DIGESTED_KINDS.has(kind);
+    this.cached = cache ? CACHED[kind] : undefined;
   }
 
   /** The stored id for an id oidc-provider hands us. */
@@ -176,15 +223,34 @@ class PayloadAdapter implements Adapter {
       const { cookie: _cookie, ...session } = payload.session;
       stored = { ...payload, session };
     }
-    await this.statements.run('oidc_upsert', SQL.upsert, [
-      this.kind,
-      this.key(id),
-      JSON.stringify(stored),
-      payload.grantId ?? null,
-      payload.uid ?? null,
-      payload.userCode ?? null,
-      expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-    ]);
+    const key = this.key(id);
+    const json = JSON.stringify(stored);
+    const expires = expiresIn ? Date.now() + expiresIn * 1000 : null;
+    const values = [this.kind, key, json, payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, expires === null ? null : new Date(expires)];
+    // The successor and the access token of a rotating refresh go with the spending write.
+    const batch = WITH_GRANT.has(this.kind) ? requestState<RefreshBatch>(REFRESH_BATCH) : undefined;
+    if (batch) {
+      batch.upserts.push(values);
+      return;
+    }
+    if (this.cached) this.cache!.invalidate(this.cached + key);
+    const generation = this.cache?.generation ?? 0;
+    await this.statements.run('oidc_upsert', SQL.upsert, values);
+    // Written through: the first userinfo after a token request finds it here.
+    if (this.cached) this.remember(key, json, payload.grantId, generation, expires ?? Infinity);
+  }
+
+  private remember(key: string, json: string, grantId: string | undefined, generation: number, expires: number): void {
+    const value = this.kind === 'Grant' ? json : ({ json, grantId } satisfies CachedToken);
+    this.cache!.put(this.cached + key, value, generation, expires, json.length + 100);
+  }
+
+  /** An access token and its grant, both cached and live; otherwise undefined (read the database). */
+  private cachedToken(key: string, id: string): AdapterPayload | undefined {
+    const token = this.cache!.get<CachedToken>(`at:${key}`);
+    if (!token) return undefined;
+    if (token.grantId && this.cache!.get<string>(`g:${token.grantId}`) === undefined) return undefined;
+    return this.out({ payload: JSON.parse(token.json) as AdapterPayload, consumed_at: null }, id);
   }
 
   private async findBy(statement: 'findByUid' | 'findByUserCode', value: string): Promise<AdapterPayload | undefined> {
@@ -194,13 +260,21 @@ class PayloadAdapter implements Adapter {
 
   async find(id: string) {
     if (this.kind === 'Grant') {
+      const cached = this.cache?.get<string>(`g:${id}`);
+      if (cached !== undefined) return JSON.parse(cached) as AdapterPayload;
       const prefetched = this.grants.take(id);
       if (prefetched) return prefetched;
     }
     // Always the digest of what was presented, never a STORED reference.
     const key = this.digested ? credentialDigest(id) : id;
+    if (this.cached === 'at:') {
+      const hit = this.cachedToken(key, id);
+      if (hit) return hit;
+    }
+    const generation = this.cache?.generation ?? 0;
     if (!WITH_GRANT.has(this.kind)) {
       const [row] = await this.statements.run<PayloadRow>('oidc_findById', SQL.findById, [this.kind, key]);
+      if (row && this.cached && !row.consumed_at) this.remember(key, JSON.stringify(row.payload), row.payload.grantId, generation, expiryOf(row.payload));
       return row ? this.out(row, id) : undefined;
     }
     const withGrace = this.kind === 'RefreshToken' && this.graceSeconds > 0;
@@ -208,7 +282,13 @@ class PayloadAdapter implements Adapter {
       ? await this.statements.run<PayloadRow>('oidc_find_refresh_grant', SQL.findRefreshWithGrant, [this.kind, key, this.graceSeconds])
       : await this.statements.run<PayloadRow>('oidc_find_token_grant', SQL.findTokenWithGrant, [this.kind, key]);
     if (!row) return undefined;
-    if (row.grant_payload && row.payload.grantId) this.grants.put(row.payload.grantId, row.grant_payload);
+    const grantId = row.payload.grantId;
+    if (row.grant_payload && grantId) {
+      this.grants.put(grantId, row.grant_payload);
+      const json = JSON.stringify(row.grant_payload);
+      this.cache?.put(`g:${grantId}`, json, generation, expiryOf(row.grant_payload), json.length + 100);
+    }
+    if (this.cached && !row.consumed_at) this.remember(key, JSON.stringify(row.payload), grantId, generation, expiryOf(row.payload));
     return this.out(row, id);
   }
 
@@ -221,20 +301,44 @@ class PayloadAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    const write = () => this.statements.run('oidc_consume', SQL.consume, [this.kind, this.key(id)]);
-    // A rotated refresh token is spent only when the refresh succeeds (deferred-consume.ts).
-    if (this.kind === 'RefreshToken' && deferUntilResponse(write)) return;
-    await write();
+    // A rotated refresh token is spent only when the refresh succeeds (deferred-consume.ts),
+    // in one statement with the tokens that replace it.
+    if (this.kind === 'RefreshToken') {
+      const batch: RefreshBatch = { consume: this.key(id), upserts: [] };
+      const write = async () => {
+        const n = batch.upserts.length;
+        const generation = this.cache?.generation ?? 0;
+        await this.statements.run(`oidc_refresh_commit_${n}`, refreshCommitSql(n), [batch.consume, ...batch.upserts.flat()]);
+        // The new access token, written through as upsert does.
+        for (const [kind, key, json, grantId, , , expires] of batch.upserts as [string, string, string, string | null, unknown, unknown, Date | null][]) {
+          if (kind !== 'AccessToken') continue;
+          const value: CachedToken = { json, grantId: grantId ?? undefined };
+          this.cache?.put(`at:${key}`, value, generation, expires?.getTime() ?? Infinity, json.length + 100);
+        }
+      };
+      if (deferUntilResponse(write)) {
+        requestState(REFRESH_BATCH, batch);
+        return;
+      }
+    }
+    await this.statements.run('oidc_consume', SQL.consume, [this.kind, this.key(id)]);
+    if (this.cached) this.cache!.invalidate(this.cached + this.key(id));
   }
 
+  // Changes made here leave this node's cache at once; other nodes hear of them from
+  // migration 0017's triggers (and so does this one, a moment later).
   async destroy(id: string): Promise<void> {
     if (this.kind === 'Grant') this.grants.drop(id);
     await this.statements.run('oidc_destroy', SQL.destroy, [this.kind, this.key(id)]);
+    if (this.cached) this.cache!.invalidate(this.cached + this.key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     this.grants.drop(grantId);
     await this.statements.run('oidc_revoke_grant', SQL.revokeByGrantId, [this.kind, grantId]);
+    // Without the grant no cached token of it is served (cachedToken needs both).
+    this.cache?.invalidate(`g:${grantId}`);
+    if (this.cached === 'at:') this.cache!.dropIf((key, value) => key.startsWith('at:') && (value as CachedToken).grantId === grantId);
   }
 }
 
@@ -259,6 +363,10 @@ export class TtlCache<T> {
 
   invalidate(id: string): void {
     this.entries.delete(id);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 }
 
@@ -326,7 +434,9 @@ export function adapterFactory(db: Database, statements: Statements, clients: Cl
   const store = new ClientRepository(db, options.operatorKey);
   const grace = options.refreshTokenReuseGraceSeconds;
   return (name) =>
-    name === 'Client' ? new ClientAdapter(store, db, clients, options.recordClientChange) : new PayloadAdapter(name, statements, grants, grace);
+    name === 'Client'
+      ? new ClientAdapter(store, db, clients, options.recordClientChange)
+      : new PayloadAdapter(name, statements, grants, grace, options.cache);
 }
 
 /** Deletes artifacts that expired more than a grace period ago; returns how many. */

@@ -15,6 +15,14 @@ const PENDING = Symbol('deferred consume');
 
 type Pending = Array<() => Promise<unknown>>;
 
+/** Per-request values of the adapter's (the batch of a refresh's writes); undefined outside a provider request. */
+export function requestState<T>(key: symbol, value?: T): T | undefined {
+  const ctx = (Provider as unknown as { ctx?: { state: Record<symbol, unknown> } }).ctx;
+  if (!ctx) return undefined;
+  if (value !== undefined) ctx.state[key] = value;
+  return ctx.state[key] as T | undefined;
+}
+
 /** Inside a provider request, queues `write` for `commitDeferredConsumes` and returns true. */
 export function deferUntilResponse(write: () => Promise<unknown>): boolean {
   const ctx = (Provider as unknown as { ctx?: { state: Record<symbol, Pending | undefined> } }).ctx;

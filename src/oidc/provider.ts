@@ -19,6 +19,7 @@ import type { AuditService } from '../audit/service.js';
 import type { PublicAccount } from '../accounts/repository.js';
 import { ACR_MFA, ACR_VALUES, requiresMfa } from '../accounts/acr.js';
 import type { Statements } from '../db/statements.js';
+import type { ReadCache } from './token-cache.js';
 import { ELEMENT_TYPES } from '../protocol/elements/table.js';
 import { parsePassportScope, PassportScopeError } from '../protocol/passport-scope.js';
 import { asksForPassport, checkPassportClient, PassportClientError, RELEASE_ALGS, RELEASE_ENC } from '../passport/client-policy.js';
@@ -38,6 +39,8 @@ export interface ProviderDeps {
   releases: ReleaseService;
   statements: Statements;
   clientCache: ClientCache;
+  /** Access tokens and grants for the adapter (src/oidc/token-cache.ts). */
+  cache?: ReadCache;
   /** Accounts read by findAccount, kept briefly; cleared here when an address or its verification changes. */
   accountCache: TtlCache<PublicAccount>;
   /** Told when a signed-in session is used, for the account page's list of browsers. */
@@ -139,6 +142,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   const configuration: Configuration = {
     adapter: adapterFactory(db, statements, clientCache, {
       operatorKey: config.operatorKey,
+      cache: deps.cache,
       refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
       recordClientChange: deps.audit ? recordRegistration(deps.audit) : undefined,
     }),

@@ -9,6 +9,7 @@ import { isElementType } from '../protocol/elements/registry.js';
 import { RELEASE_CTY, RELEASE_ENC, releaseKey } from './client-policy.js';
 import { revokeGrants } from '../oidc/grants.js';
 import { releaseRepository } from './repository.js';
+import type { ReadCache } from '../oidc/token-cache.js';
 
 /** A release is a handful of fields and file keys; anything near this is not one. */
 export const MAX_RELEASE_BYTES = 256 * 1024;
@@ -63,6 +64,8 @@ export class ReleaseService {
     private readonly db: Database,
     private readonly outbound: OutboundPolicy = { allowPrivate: false, timeoutMs: 5000 },
     private readonly logger?: Logger,
+    /** Keeps release JWEs for userinfo; a revoked release or grant leaves it on every node (migration 0017). */
+    private readonly cache?: ReadCache,
   ) {
     this.releases = releaseRepository(db);
   }
@@ -158,7 +161,13 @@ export class ReleaseService {
   /** The grant's release JWE (the `passport` claim), if it has a live one. */
   async claimFor(grantId: string | undefined): Promise<string | undefined> {
     if (!grantId) return undefined;
-    return (await this.releases.forGrant(grantId))?.jwe;
+    const key = `r:${grantId}`;
+    const cached = this.cache?.get<string>(key);
+    if (cached !== undefined) return cached;
+    const generation = this.cache?.generation ?? 0;
+    const jwe = (await this.releases.forGrant(grantId))?.jwe;
+    if (jwe) this.cache?.put(key, jwe, generation, Infinity, jwe.length);
+    return jwe;
   }
 
   /**

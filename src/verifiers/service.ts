@@ -94,4 +94,9 @@ export class VerifierAwareClientCache extends ClientCache {
     super.invalidate(id);
     this.verifiers.invalidate();
   }
+
+  override clear(): void {
+    super.clear();
+    this.verifiers.invalidate();
+  }
 }
