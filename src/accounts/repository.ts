@@ -1,13 +1,28 @@
+import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { AccountRow } from '../db/schema.js';
 
 export type PublicAccount = Pick<AccountRow, 'id' | 'email' | 'created_at' | 'email_verified_at'>;
+/** The account row and whether it has a second factor (a confirmed TOTP, a passkey). */
+export type SignInRow = AccountRow & { has_totp: boolean; has_passkeys: boolean };
 const PUBLIC = ['id', 'email', 'created_at', 'email_verified_at'] as const;
 
 export function accountRepository(db: Database) {
   return {
     findByEmail(email: string): Promise<AccountRow | undefined> {
       return db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
+    },
+    /** What a password sign-in reads, in one statement: the row and its second factors. */
+    findForSignIn(email: string): Promise<SignInRow | undefined> {
+      return db
+        .selectFrom('accounts')
+        .selectAll('accounts')
+        .select((eb) => [
+          eb.exists(eb.selectFrom('account_totp').select(sql`1`.as('one')).whereRef('account_totp.account_id', '=', 'accounts.id').where('account_totp.confirmed_at', 'is not', null)).as('has_totp'),
+          eb.exists(eb.selectFrom('account_passkeys').select(sql`1`.as('one')).whereRef('account_passkeys.account_id', '=', 'accounts.id')).as('has_passkeys'),
+        ])
+        .where('email', '=', email)
+        .executeTakeFirst() as Promise<SignInRow | undefined>;
     },
     findById(id: string): Promise<PublicAccount | undefined> {
       return db.selectFrom('accounts').select(PUBLIC).where('id', '=', id).executeTakeFirst();

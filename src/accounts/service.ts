@@ -29,6 +29,9 @@ export type AccountErrorCode =
   | 'confirmation_required'
   | 'account_disabled';
 
+/** A password sign-in's account, with the second factors the next step needs to know about. */
+export type SignedInAccount = PublicAccount & { hasTotp: boolean; hasPasskeys: boolean };
+
 /** A sign-up or sign-in refusal; `code` doubles as the i18n key of the message. */
 export class AccountError extends Error {
   constructor(
@@ -114,7 +117,7 @@ export class AccountService {
    * keyed by the email as typed (normalized), so they behave the same for accounts
    * that do not exist.
    */
-  async signIn(email: string, password: string, ip: string): Promise<PublicAccount> {
+  async signIn(email: string, password: string, ip: string): Promise<SignedInAccount> {
     try {
       const account = await this.verify(email, password, ip);
       this.metrics?.signIns.inc({ outcome: 'success' });
@@ -129,7 +132,7 @@ export class AccountService {
    * The attempt is counted (IP, then account) before Argon2 runs, so concurrent
    * guesses cannot overtake the counter; a success takes it back.
    */
-  private async verify(email: string, password: string, ip: string): Promise<PublicAccount> {
+  private async verify(email: string, password: string, ip: string): Promise<SignedInAccount> {
     const normalized = EmailSchema.safeParse(email).data ?? email.trim().toLowerCase();
     const ipKey = `signin:ip:${ip}`;
     const accountKey = `signin:account:${normalized}`;
@@ -139,7 +142,7 @@ export class AccountService {
         { key: accountKey, limit: this.limits.account },
       ]),
       // No account takes a password over the limit (measured as hashed), so none is looked up.
-      [...password.normalize('NFKC')].length <= PASSWORD_MAX ? this.accounts.findByEmail(normalized) : undefined,
+      [...password.normalize('NFKC')].length <= PASSWORD_MAX ? this.accounts.findForSignIn(normalized) : undefined,
     ]);
     if (!ipAttempt!.allowed) throw new AccountError('ip_limited', ipAttempt!.retryAfterSeconds);
     if (!accountAttempt!.allowed) throw new AccountError('account_locked', accountAttempt!.retryAfterSeconds);
@@ -151,7 +154,7 @@ export class AccountService {
     // Said only to whoever knows the password: the address alone does not tell whether an account is disabled.
     if (row.disabled_at) throw new AccountError('account_disabled');
     if (this.hasher.needsRehash(row.password_hash)) await this.accounts.updateHash(row.id, await this.hasher.hash(password));
-    return { id: row.id, email: row.email, created_at: row.created_at, email_verified_at: row.email_verified_at };
+    return { id: row.id, email: row.email, created_at: row.created_at, email_verified_at: row.email_verified_at, hasTotp: Boolean(row.has_totp), hasPasskeys: Boolean(row.has_passkeys) };
   }
 
   /** A new password under the same policy as sign-up, hashed (password reset). */

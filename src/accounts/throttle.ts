@@ -87,16 +87,17 @@ export class Throttle {
 
   /**
    * After a success: `clear` drops counters (and their locks), `forgive` takes back
-   * one counted attempt. Separate statements of one row each, so they never hold one
-   * row while waiting for another (`take` locks in its own order).
+   * one counted attempt. One statement: the forgiven rows (the IP) are locked before
+   * the cleared ones (the account), the order `take` locks them in, so the two never
+   * wait for each other in a cycle. The delete's condition reads the update's result,
+   * which makes PostgreSQL run the update first.
    */
   async settle({ clear = [], forgive = [] }: { clear?: string[]; forgive?: string[] }): Promise<void> {
-    await Promise.all([
-      clear.length && this.db.deleteFrom('throttle').where('key', 'in', clear).execute(),
-      ...forgive.map((key) =>
-        this.db.updateTable('throttle').set({ count: sql<number>`greatest(count - 1, 0)` }).where('key', '=', key).execute(),
-      ),
-    ]);
+    if (clear.length === 0 && forgive.length === 0) return;
+    await sql`with forgiven as (
+        update throttle set count = greatest(count - 1, 0) where key = any(${forgive}::text[]) returning 1
+      )
+      delete from throttle where key = any(${clear}::text[]) and (select count(*) from forgiven) >= 0`.execute(this.db);
   }
 
   async clear(key: string): Promise<void> {

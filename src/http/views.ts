@@ -192,14 +192,23 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+const subsets = new Map<string, Readonly<Record<string, string>>>();
+
 /**
  * The messages of `locale` whose keys start with one of `prefixes`, untranslated
  * placeholders kept (`{name}`): for a page script that formats them itself.
  * English fills any key the locale lacks.
  */
-export function catalogSubset(locale: Locale, prefixes: readonly string[]): Record<string, string> {
-  const keys = Object.keys(CATALOGS.en).filter((key) => prefixes.some((prefix) => key.startsWith(prefix)));
-  return Object.fromEntries(keys.sort().map((key) => [key, t(locale, key)]));
+export function catalogSubset(locale: Locale, prefixes: readonly string[]): Readonly<Record<string, string>> {
+  // The catalogs do not change at run time, and the layout asks for the same subset on every page.
+  const id = `${locale}\0${prefixes.join('\0')}`;
+  let subset = subsets.get(id);
+  if (!subset) {
+    const keys = Object.keys(CATALOGS.en).filter((key) => prefixes.some((prefix) => key.startsWith(prefix)));
+    subset = Object.freeze(Object.fromEntries(keys.sort().map((key) => [key, t(locale, key)])));
+    subsets.set(id, subset);
+  }
+  return subset;
 }
 
 /**

@@ -266,10 +266,10 @@ export function interactionRouter({ oidc, accounts, views, csrf, releases, email
     csrf.verify(ctx, details.uid, input.csrf);
     if (details.prompt.name !== 'login') throw badRequest('this step does not ask for a sign-in');
     try {
+      // The account's second factors come with it (two statements fewer than asking after).
       const account = await accounts.signIn(input.email, input.password, ctx.ip);
-      const { hasTotp, hasPasskeys } = await factorsOf(account.id);
       const needsMfa = requiresMfa(details.params.acr_values);
-      if (hasTotp || (needsMfa && hasPasskeys)) {
+      if (account.hasTotp || (needsMfa && account.hasPasskeys)) {
         await holdForSecondFactor(details, { accountId: account.id, amr: ['pwd'] });
         return page(ctx, provider, details);
       }

@@ -175,6 +175,22 @@ describe.each(engines())('storage (%s)', (engine) => {
       const row = await database.db.selectFrom('throttle').select('count').where('key', '=', 'c').executeTakeFirstOrThrow();
       expect(row.count).toBe(20);
     });
+
+    it('settles a success in one statement: the IP gets its attempt back, the account starts afresh, also among takes in flight', async () => {
+      const throttle = new Throttle(database.db);
+      const limit = { max: 1000, windowSeconds: 60 };
+      const counters = [{ key: 's:ip', limit }, { key: 's:account', limit }];
+      const settle = () => throttle.settle({ clear: ['s:account'], forgive: ['s:ip'] });
+      // Takes lock the IP row, then the account row; a settle in another order could deadlock (PostgreSQL would fail one).
+      await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? throttle.take(counters) : settle())));
+      const ipCount = async () => (await database.db.selectFrom('throttle').select('count').where('key', '=', 's:ip').executeTakeFirstOrThrow()).count;
+      const before = await ipCount();
+      await throttle.take(counters);
+      expect(await ipCount()).toBe(before + 1);
+      await settle();
+      expect(await ipCount()).toBe(before);
+      expect(await database.db.selectFrom('throttle').select('key').where('key', '=', 's:account').executeTakeFirst()).toBeUndefined();
+    });
   });
 });
 
