@@ -1,9 +1,15 @@
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './ops/logger.js';
-import { startServer } from './server.js';
+import { applyMemorySettings, describeSettings } from './ops/memory.js';
+
+// First, before the rest is loaded: on Node ≥ 22.15 this re-executes the process with
+// the allocator settings when it started without them (so `npm start` gets what the
+// Docker image sets), and does not return.
+const notApplied = applyMemorySettings();
 
 /** config → database + migrations → app → listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {
+  const { ConfigError, loadConfig } = await import('./config.js');
+  const { createLogger } = await import('./ops/logger.js');
+  const { startServer } = await import('./server.js');
   let config;
   try {
     config = loadConfig();
@@ -15,6 +21,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  const unset = describeSettings(notApplied);
+  if (unset) logger.info({ settings: unset }, 'memory settings not applied (this Node cannot re-execute itself); set them in the environment');
   const running = await startServer(config, logger);
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,6 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
+import v8 from 'node:v8';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import type { Config } from '../config.js';
@@ -121,6 +121,14 @@ export async function openDatabase(target: Config['database'], options: OpenOpti
     serializers: { [BYTEA_OID]: (value: unknown) => value as string },
     parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), 'hex') },
   };
+  // PGlite's 10 MB WebAssembly module compiled once, by the baseline compiler. V8's
+  // default also compiles hot functions again with the optimizing one, which keeps
+  // 60-70 MB more resident (compiler memory malloc keeps) for about 0.3 ms less CPU per
+  // userinfo (bench/results/memory-2026-11-30.md). Read when a module is compiled, so
+  // it can be set now; it applies to WebAssembly compiled from here on in this process.
+  v8.setFlagsFromString('--liftoff-only');
+  // Loaded only here: a server on PostgreSQL never needs the embedded engine's code.
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   const pglite = target.kind === 'memory' ? new PGlite(settings) : new PGlite(target.dataDir, settings);
   await pglite.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
