@@ -84,18 +84,27 @@ function machine() {
 // ---------------------------------------------------------------- servers
 const secrets = () => ({ COOKIE_KEYS: randomBytes(32).toString('base64url'), OPERATOR_KEY: randomBytes(32).toString('base64url') });
 
-// The production image's allocator setting (Dockerfile): two malloc arenas, so the
-// libuv threads' freed Argon2 buffers are not each kept in an arena of their own.
-const MALLOC = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+// The start-up memory settings `npm start` applies and the image sets (src/ops/memory.ts:
+// malloc arenas and mmap threshold, huge pages, V8's young generation), given to every
+// server process alike (bare too) and to the Argon2 bound; the environment overrides each.
+const memory = await import(new URL('../dist/src/ops/memory.js', import.meta.url).href);
+const MALLOC = Object.fromEntries(Object.entries(memory.MEMORY_ENV).map(([name, value]) => [name, process.env[name] ?? value]));
+const NODE_FLAGS = [...memory.MEMORY_NODE_FLAGS];
+const MEMORY_SETTINGS = [...Object.entries(MALLOC).map(([k, v]) => `${k}=${v}`), ...NODE_FLAGS].join(' ');
 
 function wathiqa(name, env) {
-  return new ServerProcess(name, join(HERE, 'servers/wathiqa.mjs'), {
-    ...MALLOC,
-    NODE_ENV: 'development',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    DATABASE_URL: '',
-    ...env,
-  });
+  return new ServerProcess(
+    name,
+    join(HERE, 'servers/wathiqa.mjs'),
+    {
+      ...MALLOC,
+      NODE_ENV: 'development',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      DATABASE_URL: '',
+      ...env,
+    },
+    NODE_FLAGS,
+  );
 }
 
 const chainEmails = Array.from({ length: CHAIN_AGENTS }, (_, i) => `chain-${i}@bench.example`);
@@ -274,6 +283,7 @@ async function argon2Bound(params) {
   const child = fork(join(HERE, 'lib/argon2-bound.mjs'), [params.memoryCost, params.timeCost, params.parallelism, SIGNIN_CONCURRENCY, SIGNIN_SECONDS].map(String), {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, ...MALLOC },
+    execArgv: NODE_FLAGS,
   });
   const result = await new Promise((resolve, reject) => {
     child.once('message', resolve);
@@ -359,7 +369,7 @@ async function main() {
 
   if (TARGETS.includes('bare')) {
     log(`bare oidc-provider: start (${elapsed()})`);
-    const server = new ServerProcess('bare', join(HERE, 'servers/bare.mjs'), {});
+    const server = new ServerProcess('bare', join(HERE, 'servers/bare.mjs'), { ...MALLOC }, NODE_FLAGS);
     cleanups.push(() => server.stop());
     await server.start();
     servers.bare = server;
@@ -426,7 +436,7 @@ try {
   await cleanup().catch((error) => console.error('cleanup:', error));
 }
 if (!exitCode) {
-  const settings = { SECONDS, WARMUP, CONNECTIONS, PEAK_CONNECTIONS, PEAK_SECONDS, SIGNIN_CONCURRENCY, SIGNIN_SECONDS, SOAK_CONNECTIONS, elapsedSeconds: (performance.now() - t0) / 1000 };
+  const settings = { MEMORY_SETTINGS, SECONDS, WARMUP, CONNECTIONS, PEAK_CONNECTIONS, PEAK_SECONDS, SIGNIN_CONCURRENCY, SIGNIN_SECONDS, SOAK_CONNECTIONS, elapsedSeconds: (performance.now() - t0) / 1000 };
   const markdown = report(results, info, argon2Params, settings) + (await browserSection(log));
   console.log(markdown);
   const dir = join(HERE, 'results');

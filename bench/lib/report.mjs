@@ -111,6 +111,7 @@ export function report(results, info, argon2Params, s) {
     '',
     `Each server runs in a child process of its own, all at once; each row is measured on each server back to back. The load generator (autocannon, and a fetch loop for sign-ins) runs in the parent, on the same cores. ` +
       `Rows: ${s.WARMUP} s warm-up, then ${s.SECONDS} s (sign-ins: 1 s warm-up, then ${s.SIGNIN_SECONDS} s; peak RSS ${s.PEAK_SECONDS} s). Ratios are against bare oidc-provider measured in this run (the passport rows, measured a minute later, against its plain rows: bare has no passport claim). ` +
+      `Every server (bare too) and the Argon2 bound start with the server's memory settings (src/ops/memory.ts, what \`npm start\` applies and the image sets): ${s.MEMORY_SETTINGS}. ` +
       `Wathiqa logs at LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'info'} (to /dev/null). Peak RSS: ${L?.peakRssHow ?? P?.peakRssHow ?? ''}; on PostgreSQL the database server's memory is not included, on PGlite it is (same process). ` +
       `TOTP sign-ins: password, then a code from a seeded secret (each account once per time step); passkey sign-ins: a software P-256 passkey answering the WebAuthn challenge, user verification set, no password.`,
     '',
@@ -136,7 +137,7 @@ function soakSection(results, s) {
     `## Soak (PostgreSQL, ${soak.seconds} s at ${soak.connections} connections)`,
     '',
     `A fresh Wathiqa on PostgreSQL (a database of its own), after the rows above, alone on the machine but for the load generator: ${soak.connections} connections, each sending userinfo three times then a refresh grant with the token it got last; ${soak.signInConcurrency} concurrent full sign-ins alongside. ` +
-      `MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'} (the image's). RSS sampled each second, the V8 heap read at the end of each minute; no heap snapshots (they add to RSS). ${requests.toLocaleString('en-US')} requests in all, ${errors} errors. ` +
+      `The same memory settings as the rows. RSS sampled each second, the V8 heap read at the end of each minute; no heap snapshots (they add to RSS). ${requests.toLocaleString('en-US')} requests in all, ${errors} errors. ` +
       `\`node bench/soak.mjs\` runs the same alone, with heap snapshots compared.`,
     '',
     ...soakTable(soak),
