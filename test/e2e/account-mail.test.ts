@@ -32,7 +32,7 @@ describe.each(e2eEngines())('mailed account links in Chromium (%s)', (engine) =>
     rp = await startCallbackListener();
     const client = await server.services.clients.create({ client_name: 'Mail Shop', redirect_uris: [rp.redirectUri] });
     config = await discover(server.url, client.client_id, client.client_secret);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await smtp?.close();
@@ -45,6 +45,7 @@ describe.each(e2eEngines())('mailed account links in Chromium (%s)', (engine) =>
     const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await act();
     const url = new URL((await callback).url());
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri)); // settled there: a next navigation would interrupt it
     return oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
   }
 

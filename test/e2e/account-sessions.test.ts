@@ -33,7 +33,7 @@ describe.each(e2eEngines())('signed-in browsers and account deletion in Chromium
     rp = await startCallbackListener();
     const client = await server.services.clients.create({ client_name: 'Demo Shop', redirect_uris: [rp.redirectUri] });
     config = await discover(server.url, client.client_id, client.client_secret);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -77,6 +77,7 @@ describe.each(e2eEngines())('signed-in browsers and account deletion in Chromium
     const callback = first.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await first.getByRole('button', { name: t(locale, 'consent.allow') }).click();
     await callback;
+    await first.waitForURL((u) => u.href.startsWith(rp.redirectUri)); // settled there: a next navigation would interrupt it
 
     await first.goto(`${server.url}/account`);
     expect(await first.locator('html').getAttribute('dir')).toBe(locale === 'ar' ? 'rtl' : 'ltr');
@@ -137,5 +138,5 @@ describe.each(e2eEngines())('signed-in browsers and account deletion in Chromium
     // The refused deletion answers 401 on purpose; Chromium logs the document's status.
     expect(first.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     expect(second.errors).toEqual([]);
-  }, 120_000);
+  });
 });

@@ -66,7 +66,7 @@ describe.each(e2eEngines())('attestations in the holder’s pages, in Chromium (
     // Recording: every request body, every row and every log line is searched for attested values at the end.
     server = await startRecordingServer(engine);
     rp = await startCallbackListener();
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -131,10 +131,10 @@ describe.each(e2eEngines())('attestations in the holder’s pages, in Chromium (
     await page.goto(url.href);
     await unlock(page, locale, PASSPHRASE, 'consent');
     await review();
-    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await page.getByRole('button', { name: ui(locale, 'passport.share', { client: clientName }) }).click();
     const back = new URL((await callback).url());
-    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri), { timeout: 20_000 });
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri));
     const tokens = await oidc.authorizationCodeGrant(rpClient.config, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     const opened = await openRelease(tokens.claims()!.passport as string, {
       keys: await loadReleaseKeys(rpClient.key.privateJwk),
@@ -232,7 +232,7 @@ describe.each(e2eEngines())('attestations in the holder’s pages, in Chromium (
     const issuedOn = await pageDate(page, locale, decodeJwt(good.split('~')[0]!).iat!);
     const card = page.locator('.element-card[data-type="passport"]');
     const verified = ui(locale, 'vault.attest.verified', { verifier: verifierName, date: issuedOn });
-    await card.getByText(verified).waitFor({ timeout: 20_000 });
+    await card.getByText(verified).waitFor();
     const failedText = ui(locale, 'vault.attest.failed', {
       verifier: verifierName,
       reason: ui(locale, 'vault.attest.reason.value_mismatch', { type: t(locale, 'element.passport') }),
@@ -299,7 +299,7 @@ describe.each(e2eEngines())('attestations in the holder’s pages, in Chromium (
     await shot(page, '3-edit-warning');
     expect(await passportVersion(email)).toBe(versionBefore + 1); // nothing saved yet
     await warning.getByRole('button', { name: t(locale, 'vault.attest.drop_confirm'), exact: true }).click();
-    await page.getByText(ui(locale, 'vault.attest.removed', { verifier: verifierName })).waitFor({ timeout: 20_000 });
+    await page.getByText(ui(locale, 'vault.attest.removed', { verifier: verifierName })).waitFor();
     expect(await passportVersion(email)).toBe(versionBefore + 2);
     await card.locator('dd').filter({ hasText: `${passportNo}X` }).waitFor();
     expect(await card.locator('.verified').count()).toBe(0);
@@ -335,5 +335,5 @@ describe.each(e2eEngines())('attestations in the holder’s pages, in Chromium (
       ...textForms('presentation to the bank', shared.attestations[0]!),
     ];
     expect(findNeedles(parts, needles)).toEqual([]);
-  }, 240_000);
+  });
 });

@@ -43,7 +43,7 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
   beforeAll(async () => {
     server = await startTestServer(engine);
     rp = await startCallbackListener();
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -83,10 +83,10 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
 
   /** Runs `act`, catches the redirect to the RP and redeems the code with openid-client. */
   async function arriveAtRp(page: Page, config: oidc.Configuration, auth: Awaited<ReturnType<typeof authorization>>, act: () => Promise<void>) {
-    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await act();
     const url = new URL((await callback).url());
-    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri), { timeout: 20_000 });
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri));
     expect(url.searchParams.get('error')).toBeNull();
     return oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
   }
@@ -116,7 +116,7 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
       await page.getByLabel(t(locale, `slot.${slot}`), { exact: true }).setInputFiles({ name: `${slot}.jpg`, mimeType: 'image/jpeg', buffer: bytes });
     }
     await page.getByRole('button', { name: t(locale, 'vault.save'), exact: true }).click();
-    await heading(page, t(locale, 'passport.review_heading')).waitFor({ timeout: 20_000 });
+    await heading(page, t(locale, 'passport.review_heading')).waitFor();
     await page.getByText(ui(locale, 'vault.saved', { type: t(locale, `element.${type}`) })).waitFor();
   }
 
@@ -198,7 +198,7 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
     await vaultOpensCleanly(page, locale, passphrase);
     expect(await page.getByText(PASSPORT_NO).count()).toBeGreaterThan(0);
     expect(page.errors).toEqual([]);
-  }, 240_000);
+  });
 
   it('in Arabic: a passport without the selfie asked for is completed inside consent and shared', async () => {
     const locale: Locale = 'ar';
@@ -225,7 +225,7 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
     await page.getByLabel(t(locale, 'slot.selfie'), { exact: true }).setInputFiles({ name: 'selfie.jpg', mimeType: 'image/jpeg', buffer: selfie });
     await shots(page, 'ar-2-editor');
     await page.getByRole('button', { name: t(locale, 'vault.save'), exact: true }).click();
-    await heading(page, t(locale, 'passport.review_heading')).waitFor({ timeout: 20_000 });
+    await heading(page, t(locale, 'passport.review_heading')).waitFor();
     await page.getByRole('img', { name: ui(locale, 'vault.scan.alt', { slot: t(locale, 'slot.selfie') }), exact: true }).waitFor();
     await shots(page, 'ar-3-complete');
 
@@ -237,7 +237,7 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
     expect(Buffer.from((await fetchScan(release, passport.files.selfie!, { accessToken: tokens.access_token })).bytes).equals(selfie)).toBe(true);
     await vaultOpensCleanly(page, locale, passphrase);
     expect(page.errors).toEqual([]);
-  }, 240_000);
+  });
 
   it('a request that expired, or was answered elsewhere, disables Share and offers the way back to the service', async () => {
     const locale: Locale = 'en';
@@ -291,5 +291,5 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
     expect(await shareButton(page, locale, 'Zq Plain').isDisabled()).toBe(true);
     expect(await server.database.db.selectFrom('releases').select('id').execute()).toEqual(before);
     expect(page.errors.filter((e) => !e.includes('400'))).toEqual([]);
-  }, 180_000);
+  });
 });

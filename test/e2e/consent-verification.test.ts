@@ -52,7 +52,7 @@ describe.each(e2eEngines())('asking for verification, and holder keys for verifi
     await setUpVault(page, 'en', PASSPHRASE);
     await addElement(page, 'en', 'passport', { document_number: 'ZQ7VERIFY1', issuing_country: 'BH' }, { front_side: await randomJpeg(page) });
     await addElement(page, 'en', 'email', { email: 'verify@example.org' });
-  }, 120_000);
+  });
   afterAll(async () => {
     await browsers.closeAll();
     await server?.close();
@@ -113,10 +113,10 @@ describe.each(e2eEngines())('asking for verification, and holder keys for verifi
 
   /** Shares, follows the redirect to the RP and returns the release JWE from userinfo. */
   async function share(p: Page, config: oidc.Configuration, clientName: string, auth: { verifier: string; state: string; nonce: string }) {
-    const callback = p.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
+    const callback = p.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await p.getByRole('button', { name: ui('en', 'passport.share', { client: clientName }) }).click();
     const url = new URL((await callback).url());
-    await p.waitForURL((u) => u.href.startsWith(rp.redirectUri), { timeout: 20_000 });
+    await p.waitForURL((u) => u.href.startsWith(rp.redirectUri));
     const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
     return { jwe: tokens.claims()!.passport as string, sub: tokens.claims()!.sub };
   }

@@ -34,7 +34,7 @@ describe.each(e2eEngines())('Wathiqa verifies a vault email address, in Chromium
     smtp = await startSmtpReceiver();
     server = await startRecordingServer(engine, { SMTP_URL: smtp.url });
     rp = await startCallbackListener();
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await smtp?.close();
@@ -111,7 +111,7 @@ describe.each(e2eEngines())('Wathiqa verifies a vault email address, in Chromium
     // 3. Sealed into the element: "Verified by Wathiqa, <date>", and no button any more.
     const today = await page.evaluate((l) => new Intl.DateTimeFormat(l, { dateStyle: 'long' }).format(new Date()), locale);
     const verified = ui(locale, 'vault.attest.verified', { verifier: 'Wathiqa', date: today });
-    await card.getByText(verified).waitFor({ timeout: 20_000 });
+    await card.getByText(verified).waitFor();
     await page.getByText(ui(locale, 'vault.email_verify.done', { email: address })).waitFor();
     expect(await open.count()).toBe(0);
     await shots(page, shot, '3-verified', '.element-card[data-type="email"]');
@@ -143,9 +143,10 @@ describe.each(e2eEngines())('Wathiqa verifies a vault email address, in Chromium
     await unlock(page, locale, PASSPHRASE, 'consent');
     await page.locator('.share-req').getByText(verified).waitFor();
     await shots(page, shot, '4-consent-verified', '.share-req');
-    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await page.getByRole('button', { name: ui(locale, 'passport.share', { client: bankName }) }).click();
     const back = new URL((await callback).url());
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri)); // settled there: a next navigation would interrupt it
     const tokens = await oidc.authorizationCodeGrant(bank.config, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     const trusted = trustedIssuersFromList(await (await fetch(`${server.url}/verifiers`)).json(), { only: [server.url] });
     const release = await openRelease(tokens.claims()!.passport as string, {
@@ -169,5 +170,5 @@ describe.each(e2eEngines())('Wathiqa verifies a vault email address, in Chromium
     // 5. The server forgot the address: no row, no log line (the mail itself went to the receiver).
     const needles = [...textForms('address', address), ...textForms('code', code)];
     expect(findNeedles([...(await dumpDatabase(server.database.db)).parts, { label: 'logs', bytes: Buffer.from(server.logs.join('')) }], needles)).toEqual([]);
-  }, 180_000);
+  });
 });

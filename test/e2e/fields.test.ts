@@ -73,7 +73,7 @@ describe.each(e2eEngines())('text fields in Chromium (%s)', (engine) => {
     const jwk = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid: 'fields-rp' };
     const client = await server.services.clients.create({ client_name: 'Field Shop', redirect_uris: [rp.redirectUri], scope: 'openid passport', jwks: { keys: [jwk as never] } });
     config = await discover(server.url, client.client_id, client.client_secret);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -146,5 +146,5 @@ describe.each(e2eEngines())('text fields in Chromium (%s)', (engine) => {
     await heading(page, t(locale, 'passport.unlock_heading')).waitFor();
     await expectComfortableFields(page, locale, '4-consent', 1);
     expect(page.errors).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -37,7 +37,7 @@ describe.each(e2eEngines())('layout guard and axe in Chromium (%s)', (engine) =>
     passportConfig = await discover(server.url, passport.client_id, passport.client_secret);
     const plain = await server.services.clients.create({ client_name: 'Layout News', redirect_uris: [rp.redirectUri], scope: 'openid email' });
     plainConfig = await discover(server.url, plain.client_id, plain.client_secret);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -115,5 +115,5 @@ describe.each(e2eEngines())('layout guard and axe in Chromium (%s)', (engine) =>
 
     expect(problems).toEqual([]);
     expect(page.errors).toEqual([]);
-  }, 240_000);
+  });
 });

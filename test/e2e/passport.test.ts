@@ -129,7 +129,7 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
     jwksServer = createServer();
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://localhost:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
-  }, 60_000);
+  });
   afterAll(async () => {
     jwksServer?.closeAllConnections();
     await new Promise((resolve) => jwksServer?.close(resolve));
@@ -185,11 +185,11 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
 
   /** Runs `act`, catches the redirect to the RP and redeems the code with openid-client. */
   async function arriveAtRp(page: Page, config: oidc.Configuration, auth: Awaited<ReturnType<typeof authorization>>, act: () => Promise<void>) {
-    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await act();
     const url = new URL((await callback).url());
     // The RP's page loads before the next navigation starts.
-    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri), { timeout: 20_000 });
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri));
     expect(url.searchParams.get('error')).toBeNull();
     return oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
   }
@@ -238,7 +238,7 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
     // A wrong passphrase: the vault's uniform error.
     await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill('not my passphrase at all');
     await page.getByRole('button', { name: t(locale, 'passport.unlock_submit') }).click();
-    await page.getByRole('alert').filter({ hasText: t(locale, 'vault.unlock.failed') }).waitFor({ timeout: 20_000 });
+    await page.getByRole('alert').filter({ hasText: t(locale, 'vault.unlock.failed') }).waitFor();
     await unlock(page, locale, passphrase, 'consent');
 
     // Two documents answer the one_of: the holder looks at the identity card, then picks the passport.
@@ -356,7 +356,7 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
     expect(text.includes(`holder-${engine}@example.com`)).toBe(true);
     expect(haystack.includes(Buffer.from(jwe))).toBe(true);
     expect(page.errors).toEqual([]);
-  }, 240_000);
+  });
 
   it('declines: the RP gets access_denied and nothing is stored', async () => {
     const key = await rpKey();
@@ -380,7 +380,7 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
     expect(url.searchParams.get('state')).toBe(auth.state);
     expect(await server.database.db.selectFrom('releases').selectAll().execute()).toEqual(before);
     expect(page.errors).toEqual([]);
-  }, 60_000);
+  });
 
   it('in Arabic: a key fetched from the RP’s jwks_uri, the vault set up on the account page and back, a missing document added inside consent', async () => {
     const locale: Locale = 'ar';
@@ -443,5 +443,5 @@ describe.each(e2eEngines())('passport consent in Chromium (%s)', (engine) => {
       { ref: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), type: 'phone_number', data: { phone_number: M.phone }, files: {}, attestations: [] },
     ]);
     expect(page.errors).toEqual([]);
-  }, 180_000);
+  });
 });

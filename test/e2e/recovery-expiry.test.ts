@@ -32,7 +32,7 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
   beforeAll(async () => {
     server = await startTestServer(engine);
     rp = await startCallbackListener();
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -54,7 +54,7 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
       await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
       await page.getByLabel(t(locale, 'vault.passphrase_confirm')).fill(passphrase);
       await button(page, 'vault.setup.submit').click();
-      await heading(page, t(locale, 'vault.recovery.heading')).waitFor({ timeout: 20_000 });
+      await heading(page, t(locale, 'vault.recovery.heading')).waitFor();
       const code = (await page.locator('#recovery-code').textContent())!.trim();
       const groups = code.split('-');
       expect(await reminder(page).isVisible()).toBe(false); // the code is on screen: no reminder over it
@@ -131,7 +131,7 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
         // The unlock opens on the new-code screen, not the documents.
         await again.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
         await button(again, 'vault.unlock.submit').click();
-        await heading(again, t(locale, 'vault.new_code.heading')).waitFor({ timeout: 20_000 });
+        await heading(again, t(locale, 'vault.new_code.heading')).waitFor();
         await button(again, 'vault.new_code.submit').click();
         await heading(again, t(locale, 'vault.recovery.heading')).waitFor();
         const fresh = (await again.locator('#recovery-code').textContent())!.trim();
@@ -144,7 +144,7 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
       await heading(again, t(locale, 'vault.unlock.heading')).waitFor();
       expect(await reminder(again).isVisible()).toBe(false);
       expect(page.errors).toEqual([]);
-    }, 180_000);
+    });
 
     it('marks expired and soon-expiring documents; an expired one is shared only once confirmed, and not at all under unexpired', async () => {
       const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
@@ -190,9 +190,10 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
       const share = page.getByRole('button', { name: ui(locale, 'passport.share', { client: clientName }) });
       /** Shares, follows the redirect to the RP, redeems the code and opens the release against `scope`. */
       const release = async (auth: Awaited<ReturnType<typeof ask>>, scope: unknown) => {
-        const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
+        const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
         await share.click();
         const url = new URL((await callback).url());
+        await page.waitForURL((u) => u.href.startsWith(rp.redirectUri)); // settled there: a next navigation would interrupt it
         const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
         const sub = tokens.claims()!.sub;
         const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, sub);
@@ -242,6 +243,6 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
       expect(await share.isDisabled()).toBe(true);
       await shots(page, `${locale}-9-consent-none`);
       expect(page.errors).toEqual([]);
-    }, 240_000);
+    });
   });
 });

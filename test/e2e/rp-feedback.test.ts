@@ -42,7 +42,7 @@ describe.each(e2eEngines())('RP feedback in Chromium (%s)', (engine) => {
   beforeAll(async () => {
     server = await startTestServer(engine);
     rp = await startCallbackListener();
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -76,10 +76,10 @@ describe.each(e2eEngines())('RP feedback in Chromium (%s)', (engine) => {
 
   /** Clicks Share, follows the redirect to the RP, redeems the code and opens the release with the SDK. */
   async function share(page: Page, rpc: Awaited<ReturnType<typeof rpClient>>, auth: Awaited<ReturnType<typeof authorization>>) {
-    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri), { timeout: 20_000 });
+    const callback = page.waitForRequest((r) => r.url().startsWith(rp.redirectUri));
     await page.getByRole('button', { name: ui('en', 'passport.share', { client: CLIENT }) }).click();
     const url = new URL((await callback).url());
-    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri), { timeout: 20_000 });
+    await page.waitForURL((u) => u.href.startsWith(rp.redirectUri));
     const tokens = await oidc.authorizationCodeGrant(rpc.config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state, expectedNonce: auth.nonce });
     const sub = tokens.claims()!.sub;
     const release = await openRelease((await oidc.fetchUserInfo(rpc.config, tokens.access_token, sub)).passport as string, {
@@ -168,7 +168,7 @@ describe.each(e2eEngines())('RP feedback in Chromium (%s)', (engine) => {
     await heading(page, t(locale, 'element.passport')).waitFor();
     await page.getByLabel(t(locale, 'field.date_of_expiry'), { exact: true }).fill(M.rightExpiry);
     await page.getByRole('button', { name: t(locale, 'vault.save'), exact: true }).click();
-    await heading(page, t(locale, 'passport.review_heading')).waitFor({ timeout: 20_000 });
+    await heading(page, t(locale, 'passport.review_heading')).waitFor();
 
     // 6. Back on the review: the edit made a new version, which closes the error; the RP receives the corrected value.
     expect(await page.locator('.share-feedback').count()).toBe(0);
@@ -213,5 +213,5 @@ describe.each(e2eEngines())('RP feedback in Chromium (%s)', (engine) => {
     // …while the check looks in the right place: the RP's message is stored, as sent.
     expect(haystack).toContain(MESSAGE.toLowerCase());
     expect(page.errors).toEqual([]);
-  }, 300_000);
+  });
 });

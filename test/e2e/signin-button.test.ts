@@ -36,7 +36,7 @@ describe.each(e2eEngines())('"Sign in with Wathiqa" button in Chromium (%s)', (e
     });
     await new Promise<void>((resolve) => rpServer.listen(0, '127.0.0.1', resolve));
     rpUrl = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}/`;
-  }, 60_000);
+  });
   afterAll(async () => {
     rpServer?.closeAllConnections();
     await new Promise((resolve) => rpServer?.close(resolve));
@@ -104,5 +104,5 @@ describe.each(e2eEngines())('"Sign in with Wathiqa" button in Chromium (%s)', (e
     expect(await style(await rpPage('light', 'wathiqa-signin-dark'), EN)).toMatchObject({ background: 'rgb(79, 193, 176)' });
     expect(await style(await rpPage('dark', 'wathiqa-signin-light'), AR)).toMatchObject({ background: 'rgb(11, 95, 85)' });
     expect(light.errors).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -19,7 +19,7 @@ describe.each(e2eEngines())('sign-in pages in Chromium (%s)', (engine) => {
     rp = await startCallbackListener();
     const client = await server.services.clients.create({ client_name: 'Demo Shop', redirect_uris: [rp.redirectUri] });
     config = await discover(server.url, client.client_id, client.client_secret);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await rp?.close();
@@ -84,7 +84,7 @@ describe.each(e2eEngines())('sign-in pages in Chromium (%s)', (engine) => {
     await again.getByLabel(t('en', 'form.password'), { exact: true }).fill(PASSWORD);
     const secondTokens = await arriveAtRp(again, () => again.getByRole('button', { name: t('en', 'login.submit') }).click(), second);
     expect(secondTokens.claims()!.sub).toBe(tokens.claims()!.sub);
-  }, 60_000);
+  });
 
   it('shows right-to-left Arabic pages when the RP asks for ui_locales=ar', async () => {
     const page = await openPage();
@@ -98,7 +98,7 @@ describe.each(e2eEngines())('sign-in pages in Chromium (%s)', (engine) => {
     expect(await html.getAttribute('dir')).toBe('rtl');
     expect(await page.getByRole('button', { name: t('ar', 'consent.allow') }).isVisible()).toBe(true);
     await arriveAtRp(page, () => page.getByRole('button', { name: t('ar', 'consent.allow') }).click(), auth);
-  }, 60_000);
+  });
 
   it('follows Accept-Language, and the visible switcher overrides it', async () => {
     const page = await openPage('ar');
@@ -108,5 +108,5 @@ describe.each(e2eEngines())('sign-in pages in Chromium (%s)', (engine) => {
     await page.getByRole('link', { name: 'English' }).click();
     expect(await page.locator('html').getAttribute('dir')).toBe('ltr');
     expect(await page.getByLabel('Email').isVisible()).toBe(true);
-  }, 60_000);
+  });
 });

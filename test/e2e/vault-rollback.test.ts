@@ -118,7 +118,7 @@ describe.each(e2eEngines())('the vault state record, in Chromium (%s)', (engine)
     await signUpToAccount(page, server.url, 'en', `rollback-${engine}@example.com`);
     await heading(page, en('vault.setup.heading')).waitFor();
     await seed();
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -134,7 +134,7 @@ describe.each(e2eEngines())('the vault state record, in Chromium (%s)', (engine)
     for (const type of ['email', 'phone_number', 'passport', 'internal_passport']) expect(await unreadable(type)).toBe(false);
     expect(await card(page, 'email').textContent()).toContain('zq-new@example.org');
     expect(await page.locator('#vault-app').textContent()).not.toContain(en('vault.state.elements'));
-  }, 60_000);
+  });
 
   it('refuses an element rolled back with its own old version, and says so', async () => {
     await serveVault((vault) => Object.assign(element(vault, ids.email), { version: 1, wrapped_key: old.email.wrapped_key, ciphertext: old.email.ciphertext }));
@@ -155,7 +155,7 @@ describe.each(e2eEngines())('the vault state record, in Chromium (%s)', (engine)
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.goto(`${server.url}/account?lang=en`);
     }
-  }, 60_000);
+  });
 
   it('refuses a dropped element and a resurrected one', async () => {
     await serveVault((vault) => {
@@ -168,7 +168,7 @@ describe.each(e2eEngines())('the vault state record, in Chromium (%s)', (engine)
     expect(await unreadable('address')).toBe(true);
     expect(await page.locator('#vault-app').textContent()).not.toContain('ZqStreet');
     expect(await unreadable('email')).toBe(false);
-  }, 60_000);
+  });
 
   it('refuses elements whose scans were swapped', async () => {
     await serveVault((vault) => {
@@ -181,17 +181,17 @@ describe.each(e2eEngines())('the vault state record, in Chromium (%s)', (engine)
     expect(await unreadable('passport')).toBe(true);
     expect(await unreadable('internal_passport')).toBe(true);
     expect(await unreadable('email')).toBe(false);
-  }, 60_000);
+  });
 
   it('refuses the whole vault for an older wrapped MK, even when the old passphrase opens it', async () => {
     await serveVault((vault) => Object.assign(vault, old.keys));
     await page.getByLabel(en('vault.passphrase'), { exact: true }).fill(oldPassphrase);
     await button(page, 'vault.unlock.submit').click();
-    await page.getByRole('alert').filter({ hasText: en('vault.state.refused.keys') }).waitFor({ timeout: 20_000 });
+    await page.getByRole('alert').filter({ hasText: en('vault.state.refused.keys') }).waitFor();
     await heading(page, en('vault.unlock.heading')).waitFor();
     expect(await docs(page).count()).toBe(0);
     expect(await page.locator('article.element-card').count()).toBe(0);
-  }, 60_000);
+  });
 
   it('refuses a vault whose record was stripped, forged or replayed, on a browser that saw one', async () => {
     const cases: [string, (vault: Record<string, any>) => void][] = [
@@ -205,10 +205,10 @@ describe.each(e2eEngines())('the vault state record, in Chromium (%s)', (engine)
       await serveVault(alter);
       await page.getByLabel(en('vault.passphrase'), { exact: true }).fill(passphrase);
       await button(page, 'vault.unlock.submit').click();
-      await page.getByRole('alert').filter({ hasText: en(`vault.state.refused.${kind}`) }).waitFor({ timeout: 20_000 });
+      await page.getByRole('alert').filter({ hasText: en(`vault.state.refused.${kind}`) }).waitFor();
       expect({ kind, documents: await docs(page).count() }).toEqual({ kind, documents: 0 });
     }
-  }, 90_000);
+  });
 });
 
 describe.each(e2eEngines())('a vault set up before state records, in Chromium (%s)', (engine) => {
@@ -218,7 +218,7 @@ describe.each(e2eEngines())('a vault set up before state records, in Chromium (%
   beforeAll(async () => {
     server = await startTestServer(engine);
     browser = await launchBrowser();
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -262,5 +262,5 @@ describe.each(e2eEngines())('a vault set up before state records, in Chromium (%
     await page.getByRole('alert').filter({ hasText: en('vault.state.rolled_back', { count: 1 }) }).waitFor();
     expect(await page.locator('#vault-app').textContent()).not.toContain('zq-v1@example.org');
     await page.close();
-  }, 90_000);
+  });
 });

@@ -74,7 +74,7 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
 
   beforeAll(async () => {
     server = await startRecordingServer(engine);
-  }, 60_000);
+  });
   afterAll(() => server?.close());
 
   describe('zero knowledge', () => {
@@ -151,7 +151,7 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
       await field(page, 'vault.passphrase_new').fill(passphrase2);
       await page.getByLabel(en('vault.passphrase_confirm')).fill(passphrase2);
       await button(page, 'vault.recover.save').click();
-      await page.getByText(en('vault.recover.done')).waitFor({ timeout: 20_000 });
+      await page.getByText(en('vault.recover.done')).waitFor();
       await lock(page);
       await unlock(page, 'en', passphrase2);
       const details = await card(page, 'personal_details').textContent();
@@ -255,7 +255,7 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
         `[vault-security ${engine}] searched ${requests.length} requests, ${Object.values(dump.tables).flat().length} rows of ${Object.keys(dump.tables).length} tables, ` +
           `${server.logs.length} log lines: ${searched} bytes, ${index.size} distinct 16-byte windows; ${secrets.length + password.length} needles, a ${scan.length}-byte scan`,
       );
-    }, 180_000);
+    });
   });
 
   describe('a malicious server', () => {
@@ -318,7 +318,7 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
       await signUpToAccount(page, server.url, 'en', `malicious-${engine}@example.com`);
       await heading(page, en('vault.setup.heading')).waitFor();
       await seed();
-    }, 90_000);
+    });
     afterAll(() => browser?.close());
     beforeEach(async () => {
       await page.unrouteAll({ behavior: 'wait' });
@@ -394,27 +394,27 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
       await field(page, 'vault.passphrase').fill(passphrase);
       const runsBefore = await wasmRuns();
       await button(page, 'vault.unlock.submit').click();
-      await heading(page, en('vault.docs.heading')).waitFor({ timeout: 20_000 });
+      await heading(page, en('vault.docs.heading')).waitFor();
       const { click, shown } = await readClock();
       const unlockMs = Math.round(shown - click);
       console.log(`[vault-security ${engine}] refused in ms: ${JSON.stringify(timings)}; a real unlock took ${unlockMs} ms`);
       // The counter does see a derivation: the real unlock ran Argon2id.
       expect((await wasmRuns()) - runsBefore).toBeGreaterThan(0);
-    }, 90_000);
+    });
 
     it('a flipped byte in either wrap of the master key gets the uniform error', async () => {
       // The reference: a wrong passphrase against the real vault.
       await field(page, 'vault.passphrase').fill(`${passphrase}!`);
       await button(page, 'vault.unlock.submit').click();
       const failed = page.getByRole('alert').filter({ hasText: en('vault.unlock.failed') });
-      await failed.waitFor({ timeout: 20_000 });
+      await failed.waitFor();
       const reference = await failed.textContent();
 
       await serveVault((vault) => void (vault.wrapped_mk = flipText(vault.wrapped_mk)));
       await page.reload();
       await field(page, 'vault.passphrase').fill(passphrase);
       await button(page, 'vault.unlock.submit').click();
-      await failed.waitFor({ timeout: 20_000 });
+      await failed.waitFor();
       expect(await failed.textContent()).toBe(reference);
       expect(await heading(page, en('vault.docs.heading')).count()).toBe(0);
 
@@ -433,7 +433,7 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
       await wrong.waitFor();
       expect(await wrong.textContent()).toBe(otherCode);
       expect(await heading(page, en('vault.recover.new_heading')).count()).toBe(0);
-    }, 60_000);
+    });
 
     /** What the vault part of the page shows (not the page's message catalog). */
     const vaultText = async () => (await page.locator('#vault-app').textContent()) ?? '';
@@ -520,7 +520,7 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
       const text = await vaultText();
       expect(text).not.toContain(en('vault.unreadable'));
       for (const value of everything) expect(text).toContain(value);
-    }, 90_000);
+    });
 
     it('an altered or swapped scan fails with the uniform error and is never shown', async () => {
       await unlock(page, 'en', passphrase);
@@ -577,6 +577,6 @@ describe.each(e2eEngines())('the vault against its own server, in Chromium (%s)'
       await row(front).getByRole('button', { name: en('vault.scan.show', { slot: front }) }).click();
       await row(front).getByRole('img', { name: en('vault.scan.alt', { slot: front }) }).waitFor();
       expect(await row(front).getByRole('alert').isVisible()).toBe(false);
-    }, 60_000);
+    });
   });
 });

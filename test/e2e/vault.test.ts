@@ -20,7 +20,7 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   afterEach(() => browsers.closeAll());
 
@@ -98,7 +98,7 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
     // A wrong passphrase gets the one uniform error.
     await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill('orbit velvet canyon lantern 43');
     await page.getByRole('button', { name: t(locale, 'vault.unlock.submit') }).click();
-    await page.getByRole('alert').filter({ hasText: t(locale, 'vault.unlock.failed') }).waitFor({ timeout: 20_000 });
+    await page.getByRole('alert').filter({ hasText: t(locale, 'vault.unlock.failed') }).waitFor();
     await unlock(page, locale, passphrase);
 
     // Edit the passport (version 2): the scan stays attached.
@@ -146,7 +146,7 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
     await page.getByLabel(t(locale, 'vault.passphrase_confirm')).fill(renewed);
     await shot(page, 'en-9-new-passphrase');
     await page.getByRole('button', { name: t(locale, 'vault.recover.save') }).click();
-    await page.getByText(t(locale, 'vault.recover.done')).waitFor({ timeout: 20_000 });
+    await page.getByText(t(locale, 'vault.recover.done')).waitFor();
     await page.getByRole('button', { name: t(locale, 'vault.lock') }).click();
     await unlock(page, locale, renewed);
     await expect(passport.textContent()).resolves.toContain('P7654321');
@@ -154,7 +154,7 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
     // Nothing secret was ever logged.
     for (const line of page.consoleText) for (const secret of [passphrase, renewed, code]) expect(line).not.toContain(secret);
     expect(page.errors).toEqual([]);
-  }, 180_000);
+  });
 
   it('works in Arabic, right to left; refuses weak KDF parameters; warns about a rolled-back vault', async () => {
     const locale = 'ar';
@@ -206,7 +206,7 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
     await expect(page.getByRole('alert').filter({ hasText: '9999' }).isVisible()).resolves.toBe(true);
     await shot(page, 'ar-7-rollback');
     expect(page.errors).toEqual([]);
-  }, 120_000);
+  });
 
   it('adds, shows and deletes every element type, with multi-file slots and a PDF; changes the passphrase', async () => {
     const locale = 'en';
@@ -280,15 +280,15 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
     await page.getByLabel(t(locale, 'vault.passphrase_new'), { exact: true }).fill(renewed);
     await page.getByLabel(t(locale, 'vault.passphrase_confirm')).fill(renewed);
     await page.getByRole('button', { name: t(locale, 'vault.change.submit') }).click();
-    await page.getByText(t(locale, 'vault.change.wrong_current')).waitFor({ timeout: 20_000 });
+    await page.getByText(t(locale, 'vault.change.wrong_current')).waitFor();
     await shot(page, 'en-13-change-passphrase');
     await page.getByLabel(t(locale, 'vault.passphrase_current'), { exact: true }).fill(passphrase);
     await page.getByRole('button', { name: t(locale, 'vault.change.submit') }).click();
-    await page.getByText(t(locale, 'vault.change.done')).waitFor({ timeout: 20_000 });
+    await page.getByText(t(locale, 'vault.change.done')).waitFor();
     await page.getByRole('button', { name: t(locale, 'vault.lock') }).click();
     await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
     await page.getByRole('button', { name: t(locale, 'vault.unlock.submit') }).click();
-    await page.getByRole('alert').filter({ hasText: t(locale, 'vault.unlock.failed') }).waitFor({ timeout: 20_000 });
+    await page.getByRole('alert').filter({ hasText: t(locale, 'vault.unlock.failed') }).waitFor();
     await unlock(page, locale, renewed);
     expect(await page.locator('article.element-card').count()).toBe(12);
 
@@ -318,5 +318,5 @@ describe.each(e2eEngines())('vault pages in Chromium (%s)', (engine) => {
     await shot(page, 'en-15-narrow-card', false);
     // The browser logs the 409 we staged; nothing else.
     expect(page.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -16,6 +16,7 @@ import { ensureBuilt } from '../helpers/build.js';
 import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { PROCESS_START_TIMEOUT_MS } from '../helpers/timeouts.js';
 import { addElement, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
 /**
@@ -64,7 +65,7 @@ async function startVerifier(port: number, env: Record<string, string>): Promise
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the verifier did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`the verifier did not start: ${out}`)), PROCESS_START_TIMEOUT_MS);
     child.stdout!.on('data', () => {
       if (out.includes('example verifier listening')) {
         clearTimeout(timer);
@@ -105,7 +106,7 @@ describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engin
     } as never);
     verifierId = client.client_id;
     verifier = await startVerifier(port, { WATHIQA_ISSUER: server.url, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret!, VERIFIER_KEY_DIR: keyDir });
-  }, 120_000);
+  });
   afterAll(async () => {
     if (verifier && verifier.child.exitCode === null) {
       verifier.child.kill('SIGTERM');
@@ -161,10 +162,10 @@ describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engin
     await page.locator('.share-req').getByText(new RegExp(`Verified by ${VERIFIER_NAME}`)).first().waitFor();
     await page.locator('input[data-field="date_of_issuance"]').uncheck();
     await shot(page, `${name}-consent`);
-    const back = page.waitForRequest((r) => r.url().startsWith(callback.redirectUri), { timeout: 20_000 });
+    const back = page.waitForRequest((r) => r.url().startsWith(callback.redirectUri));
     await page.getByRole('button', { name: ui('en', 'passport.share', { client: RP_NAME }) }).click();
     const at = new URL((await back).url());
-    await page.waitForURL((u) => u.href.startsWith(callback.redirectUri), { timeout: 20_000 });
+    await page.waitForURL((u) => u.href.startsWith(callback.redirectUri));
     const tokens = await oidc.authorizationCodeGrant(rp.config, at, { pkceCodeVerifier: pkce, expectedState: state, expectedNonce: nonce });
     // The trust list: the verifiers Wathiqa publishes, as an RP builds it (http status lists: local test only).
     const trusted = trustedIssuersFromList(await (await fetch(`${server.url}/verifiers`)).json());
@@ -203,7 +204,7 @@ describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engin
     await unlock(page, 'en', PASSPHRASE, 'consent');
     await shot(page, '2-consent-to-verifier');
     await page.getByRole('button', { name: ui('en', 'passport.share', { client: VERIFIER_NAME }) }).click();
-    await page.waitForURL(new RegExp(`^${verifier.url}/submitted/`), { timeout: 20_000 });
+    await page.waitForURL(new RegExp(`^${verifier.url}/submitted/`));
     await page.getByText('Waiting for a reviewer.').waitFor();
 
     // 3. The reviewer: scans shown, checks passed; Approve.
@@ -216,7 +217,7 @@ describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engin
     expect(await img.evaluate((el: HTMLImageElement) => (el.complete ? el.naturalWidth : new Promise<number>((r) => el.addEventListener('load', () => r(el.naturalWidth), { once: true }))))).toBe(240);
     await shot(page, '3-reviewer');
     await page.getByRole('button', { name: 'Approve' }).click();
-    await page.getByRole('heading', { name: 'Attestation issued' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('heading', { name: 'Attestation issued' }).waitFor();
     const issued = (await page.locator('#result pre').textContent())!;
     await shot(page, '4-approved');
 
@@ -225,7 +226,7 @@ describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engin
     await unlock(page, 'en', PASSPHRASE);
     const issuedOn = await page.evaluate((ms) => new Intl.DateTimeFormat('en', { dateStyle: 'long' }).format(new Date(ms)), decodeJwt(issued.split('~')[0]!).iat! * 1000);
     const card = page.locator('.element-card[data-type="passport"]');
-    await card.getByText(ui('en', 'vault.attest.verified', { verifier: VERIFIER_NAME, date: issuedOn })).waitFor({ timeout: 20_000 });
+    await card.getByText(ui('en', 'vault.attest.verified', { verifier: VERIFIER_NAME, date: issuedOn })).waitFor();
     await shot(page, '5-vault-verified');
 
     // 5. An RP asking for a verified passport: the SDK verifies the presentation; only released fields are disclosed.
@@ -262,5 +263,5 @@ describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engin
     expect(second.error).toMatchObject({ code: 'attestation_revoked', state: 'revoked', issuer: verifierId });
     expect(page.errors).toEqual([]);
     expect(verifier.output()).not.toMatch(/Error/);
-  }, 300_000);
+  });
 });

@@ -1,17 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { PAGE_TIMEOUT_MS } from './timeouts.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** A fresh headless Chromium profile; `close` removes it. */
-export async function launchBrowser(options: { locale?: string } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'wathiqa-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+
+/**
+ * One Chromium per test file, started at the first `launchBrowser` and closed after the
+ * file (test/helpers/per-file.ts). Kept on the file's global, which Jest makes afresh for
+ * each file. Starting Chromium took seconds per test on a loaded machine; a context
+ * is as isolated as a fresh browser (its own cookies, storage, cache and permissions).
+ */
+export const SHARED_CHROMIUM = Symbol.for('wathiqa.test.chromium');
+type WithChromium = { [SHARED_CHROMIUM]?: Promise<Browser> };
+
+function sharedChromium(): Promise<Browser> {
+  const file = globalThis as WithChromium;
+  return (file[SHARED_CHROMIUM] ??= chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    locale: options.locale ?? 'en-US',
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -21,12 +27,19 @@ export async function launchBrowser(options: { locale?: string } = {}): Promise<
       '--disable-component-update',
       '--disable-sync',
     ],
-  });
+  }));
+}
+
+/** A fresh browser context (cookies, storage and cache of its own) in the file's Chromium; `close` ends it. */
+export async function launchBrowser(options: { locale?: string } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const browser = await sharedChromium();
+  const context = await browser.newContext({ locale: options.locale ?? 'en-US' });
+  context.setDefaultTimeout(PAGE_TIMEOUT_MS);
   return {
     context,
     async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      // After the file's Chromium has gone (a hook ordering), there is nothing left to close.
+      if (browser.isConnected()) await context.close();
     },
   };
 }
@@ -62,7 +75,7 @@ export interface WatchedPage extends Page {
   sent: { url: string; method: string; body: Buffer | null }[];
 }
 
-/** A new page in a fresh browser of `browsers`, recording what `WatchedPage` says. */
+/** A new page in a fresh browser context of `browsers`, recording what `WatchedPage` says. */
 export async function openWatchedPage(
   browsers: Browsers,
   options: { locale?: string; viewport?: { width: number; height: number } } = {},

@@ -34,39 +34,31 @@ export function httpEngines(): Engine[] {
   return process.env.DATABASE_URL?.startsWith('postgres') ? ['postgres'] : ['pglite'];
 }
 
-const workerDatabases = new Map<string, Promise<string>>();
-
 /**
- * DATABASE_URL for this Jest worker: a database of its own (`<name>_w<worker id>`,
- * created when missing), so files running in parallel never share one. A test that
- * terminates backends, or kysely's migrator (which looks for its lock table in every
- * schema of the database), then only ever meets its own worker's files.
+ * An empty PostgreSQL database of this worker's (`<name>_w<worker id>_<suffix>`, made
+ * afresh), dropped by `drop`. Not a schema in a shared database: kysely's migrator
+ * takes another schema's migration table for its own, so one file that stopped before
+ * dropping its schema (a hook that timed out on a loaded machine) broke the migrations
+ * of every later file of its worker. A program that takes only a DATABASE_URL (the
+ * spawned CLI) works in it as it would in production.
  */
-export function postgresUrl(): Promise<string> {
-  const base = process.env.DATABASE_URL!;
-  const worker = process.env.JEST_WORKER_ID ?? '1';
-  let pending = workerDatabases.get(base);
-  if (!pending) {
-    pending = (async () => {
-      const url = new URL(base);
-      const name = `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}_w${worker}`;
-      if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error('DATABASE_URL must name a database of letters, digits and _');
-      const admin = new pg.Client({ connectionString: base });
-      await admin.connect();
-      try {
-        const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
-        if (!exists.rowCount) await admin.query(`create database ${name}`).catch((error: { code?: string }) => {
-          if (error.code !== '42P04') throw error; // made meanwhile by another process of this worker id
-        });
-      } finally {
-        await admin.end();
-      }
-      url.pathname = `/${name}`;
-      return url.href;
-    })();
-    workerDatabases.set(base, pending);
-  }
-  return pending;
+export async function freshPostgresDatabase(suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const url = new URL(process.env.DATABASE_URL!);
+  const name = `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}_w${process.env.JEST_WORKER_ID ?? '1'}_${suffix}`;
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error('DATABASE_URL must name a database of letters, digits and _');
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL! });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  url.pathname = `/${name}`;
+  return { url: url.href, drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 export interface TestDatabase extends DatabaseHandle {
@@ -75,22 +67,16 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /**
- * A migrated database for one test file: an in-memory PGlite, or a schema of its
- * own on the PostgreSQL server (dropped on close).
+ * A migrated database for one test file: an in-memory PGlite, or a PostgreSQL
+ * database of its own on the server (dropped on close).
  */
 export async function testDatabase(engine: Engine): Promise<TestDatabase> {
   let handle: DatabaseHandle;
   let drop = async () => {};
   if (engine === 'postgres') {
-    const url = await postgresUrl();
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    handle = await openDatabase({ kind: 'postgres', url }, { schema, poolSize: 5 });
-    drop = async () => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    };
+    const database = await freshPostgresDatabase(`t_${randomBytes(6).toString('hex')}`);
+    handle = await openDatabase({ kind: 'postgres', url: database.url }, { poolSize: 5 });
+    drop = database.drop;
   } else {
     handle = await openDatabase({ kind: 'memory' });
   }

@@ -90,7 +90,7 @@ export async function setUpVault(page: Page, locale: Locale, passphrase: string,
   await shot?.(`${locale}-2-setup-filled`);
   await page.getByRole('button', { name: t(locale, 'vault.setup.submit') }).click();
 
-  await heading(page, t(locale, 'vault.recovery.heading')).waitFor({ timeout: 20_000 });
+  await heading(page, t(locale, 'vault.recovery.heading')).waitFor();
   const code = (await page.locator('#recovery-code').textContent())!.trim();
   if (thorough) {
     expect(code).toMatch(/^[0-9A-Z*~$=]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]{4}$/);
@@ -149,7 +149,7 @@ export async function unlock(page: Page, locale: Locale, passphrase: string, on:
   await heading(page, t(locale, keys.heading)).waitFor();
   await page.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
   await page.getByRole('button', { name: t(locale, keys.submit) }).click();
-  await heading(page, t(locale, keys.opened)).waitFor({ timeout: 20_000 });
+  await heading(page, t(locale, keys.opened)).waitFor();
 }
 
 /**
@@ -201,7 +201,7 @@ export async function addElement(page: Page, locale: Locale, type: string, value
     await page.getByLabel(t(locale, `slot.${slot}`), { exact: true }).setInputFiles({ name: `${slot}.jpg`, mimeType: 'image/jpeg', buffer: bytes });
   }
   await page.getByRole('button', { name: t(locale, 'vault.save'), exact: true }).click();
-  await page.getByText(ui(locale, 'vault.saved', { type: t(locale, `element.${type}`) })).waitFor({ timeout: 20_000 });
+  await page.getByText(ui(locale, 'vault.saved', { type: t(locale, `element.${type}`) })).waitFor();
 }
 
 /** A malicious server in the page's path: every GET /api/vault answer is altered by `alter` from now on. */

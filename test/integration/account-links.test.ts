@@ -19,7 +19,7 @@ describe.each(engines())('mailed account links (%s)', (engine) => {
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
     server = await startTestServer(engine, { SMTP_URL: smtp.url, MAIL_LINKS_PER_ADDRESS: 3 });
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await smtp?.close();

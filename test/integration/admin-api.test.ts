@@ -46,7 +46,7 @@ describe.each(httpEngines())('admin API (%s)', (engine) => {
     database = await testDatabase(engine);
     services = await createServices(config, database, createLogger('silent'));
     server = createApp(services).callback();
-  }, 60_000);
+  });
   afterAll(() => database?.close());
   beforeEach(() => database.reset());
 

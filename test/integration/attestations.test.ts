@@ -59,7 +59,7 @@ describe.each(engines())('attestation delivery and the holder inbox (%s)', (engi
     rpEnc = { ...(await exportJWK(enc.publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid: 'rp-enc' };
     const sig = await generateKeyPair('ES256', { extractable: true });
     verifierSig = { ...(await exportJWK(sig.publicKey)), use: 'sig', alg: 'ES256', kid: 'verifier-sig' };
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

@@ -35,7 +35,7 @@ describe.each(engines())('audit trail and console operations (%s)', (engine) => 
 
   beforeAll(async () => {
     server = await startTestServer(engine, { ADMIN_TOKEN: TOKEN, INITIAL_ACCESS_TOKEN });
-  }, 60_000);
+  });
   afterAll(() => server?.close());
 
   const admin = (method: string, path: string, body?: unknown) =>

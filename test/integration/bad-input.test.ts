@@ -208,7 +208,7 @@ describe.each(httpEngines())('bad input on every route (%s)', (engine) => {
     const login = await ctx.visitor.follow((await authorizationRequest(config)).url, {}, REDIRECT_URI);
     ctx.loginUid = login.url.pathname.split('/')[2]!;
     ctx.loginCsrf = hiddenField(await login.response.text(), 'csrf');
-  }, 120_000);
+  });
   afterAll(() => server?.close());
 
   /** Sends as the caller: a browser keeps the cookies it is given (oidc-provider rotates the session's). */
@@ -458,5 +458,5 @@ describe('a ZodError that escapes a handler', () => {
     } finally {
       await server.close();
     }
-  }, 60_000);
+  });
 });

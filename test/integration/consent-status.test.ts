@@ -35,7 +35,7 @@ describe.each(httpEngines())('consent status over HTTP (%s)', (engine) => {
     server = await startTestServer(engine);
     const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
     publicJwk = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid: `rp-${randomUUID()}` };
-  }, 60_000);
+  });
   afterAll(() => server?.close());
 
   async function passportClient(extra: Record<string, unknown> = {}) {
@@ -106,7 +106,7 @@ describe.each(httpEngines())('consent status over HTTP (%s)', (engine) => {
     const { url } = await agent.submit(new URL(`/interaction/${uid}`, server.url), `/interaction/${uid}/consent`, { csrf: hiddenField(html, 'csrf'), decision: 'deny' }, REDIRECT_URI);
     expect(url.searchParams.get('error')).toBe('access_denied');
     expect(await status(agent, uid)).toEqual({ live: false });
-  }, 60_000);
+  });
 
   it('is not live once the sign-in ended; the way back is the redirect URI’s origin without a client_uri', async () => {
     const config = await passportClient();
@@ -116,5 +116,5 @@ describe.each(httpEngines())('consent status over HTTP (%s)', (engine) => {
     expect(await status(agent, uid)).toEqual({ live: true });
     await server.database.db.deleteFrom('oidc_payloads').where('kind', '=', 'Session').execute();
     expect(await status(agent, uid)).toEqual({ live: false });
-  }, 60_000);
+  });
 });

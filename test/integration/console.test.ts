@@ -19,7 +19,7 @@ describe.each(httpEngines())('operator console (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

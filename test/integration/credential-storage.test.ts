@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
-import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { migrateToLatest, migrator, openDatabase, type DatabaseHandle } from '../../src/db/index.js';
@@ -17,7 +16,7 @@ import { createLogger } from '../../src/ops/logger.js';
 import { startServer } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
 import { FormAgent } from '../helpers/agent.js';
-import { engines, postgresUrl, type Engine } from '../helpers/db.js';
+import { engines, freshPostgresDatabase, type Engine } from '../helpers/db.js';
 import { authorizationRequest, discover, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, testSecrets, type TestServer } from '../helpers/server.js';
 
@@ -40,7 +39,7 @@ describe.each(engines())('bearer credentials at rest (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine, { INITIAL_ACCESS_TOKEN });
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 
@@ -112,7 +111,7 @@ describe.each(engines())('bearer credentials at rest (%s)', (engine) => {
     // A wrong secret is still refused.
     const wrong = await discover(server.url, client.client_id, 'not-the-secret');
     await expect(oidc.tokenIntrospection(wrong, 'x')).rejects.toMatchObject({ error: 'invalid_client' });
-  }, 60_000);
+  });
 
   it('takes no stored digest for the credential', async () => {
     const client = await server.services.clients.create({ client_name: 'Digest', redirect_uris: [REDIRECT_URI] });
@@ -127,26 +126,22 @@ describe.each(engines())('bearer credentials at rest (%s)', (engine) => {
     const refresh = await server.database.db.selectFrom('oidc_payloads').select('id').where('kind', '=', 'RefreshToken').executeTakeFirstOrThrow();
     await expect(oidc.refreshTokenGrant(config, `sha256:${refresh.id}`)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
-  }, 60_000);
+  });
 });
 
-/** A fresh database of its own (not migrated): in memory, or a schema on the server. */
+/** A fresh database of its own (not migrated): in memory, or a database on the server. */
 async function freshDatabase(engine: Engine): Promise<DatabaseHandle & { drop(): Promise<void> }> {
   if (engine === 'pglite') {
     const handle = await openDatabase({ kind: 'memory' });
     return { ...handle, drop: () => handle.close() };
   }
-  const url = await postgresUrl();
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const handle = await openDatabase({ kind: 'postgres', url }, { schema, poolSize: 3 });
+  const database = await freshPostgresDatabase(`t_${randomBytes(6).toString('hex')}`);
+  const handle = await openDatabase({ kind: 'postgres', url: database.url }, { poolSize: 3 });
   return {
     ...handle,
     async drop() {
       await handle.close();
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
+      await database.drop();
     },
   };
 }
@@ -173,7 +168,7 @@ describe.each(engines())('upgrading a database with raw credentials (%s)', (engi
 
   beforeAll(async () => {
     database = await freshDatabase(engine);
-  }, 60_000);
+  });
   afterAll(() => database?.drop());
 
   it('digests stored tokens and sessions (migration 0005) and seals client secrets at startup', async () => {
@@ -225,7 +220,7 @@ describe.each(engines())('upgrading a database with raw credentials (%s)', (engi
     } finally {
       await node.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('the embedded database folder', () => {
@@ -242,7 +237,7 @@ describe('the embedded database folder', () => {
     } finally {
       await running.close();
     }
-  }, 60_000);
+  });
 
   it('is tightened to 0700 when an older install left it readable', () => {
     const dataDir = join(parent, 'loose');

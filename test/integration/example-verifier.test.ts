@@ -13,6 +13,7 @@ import { ensureBuilt } from '../helpers/build.js';
 import { httpEngines } from '../helpers/db.js';
 import { PASSWORD } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { PROCESS_START_TIMEOUT_MS } from '../helpers/timeouts.js';
 import { ROOT } from '../../src/paths.js';
 import {
   base64urlEncode,
@@ -92,7 +93,7 @@ async function startVerifier(port: number, env: Record<string, string>): Promise
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the verifier did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`the verifier did not start: ${out}`)), PROCESS_START_TIMEOUT_MS);
     child.stdout!.on('data', () => {
       if (out.includes('example verifier listening')) {
         clearTimeout(timer);
@@ -173,7 +174,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
       VERIFIER_KEY_DIR: keyDir,
       REVIEWER_PASSWORD,
     });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     if (verifier && verifier.child.exitCode === null) {
@@ -354,7 +355,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
     expect(Buffer.from(await front.arrayBuffer()).equals(good.passport.scans.front_side)).toBe(true);
     expect((await atVerifier(`/review/${good.caseId}/scans/0`, { reviewer: false })).status).toBe(401);
     expect((await atVerifier(`/review/${good.caseId}/scans/7`)).status).toBe(404);
-  }, 60_000);
+  });
 
   it('checks an MRZ with the mrz package: the ICAO specimen, a broken check digit, garbage; refuses to approve an expired passport', async () => {
     ({ caseId: expiredCase } = await shareAPassport({ document_number: SPECIMEN.number, issuing_country: 'BH', date_of_expiry: SPECIMEN.expiry }));
@@ -417,7 +418,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
     expect(await response.text()).toContain('This submission was rejected already.');
     // The holder's own page says so.
     expect(await (await atVerifier(`/submitted/${expiredCase}`, { reviewer: false })).text()).toContain('data-state="rejected"');
-  }, 60_000);
+  });
 
   it('approves: issues an SD-JWT VC the holder’s checks accept, encrypted to the holder and delivered to the inbox', async () => {
     let html = await page(`/review/${good.caseId}`);
@@ -473,7 +474,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
         issuers: list.verifiers.map((v) => ({ client_id: v.client_id, jwks: v.jwks })),
       }),
     ).rejects.toMatchObject({ code: 'value_mismatch' });
-  }, 60_000);
+  });
 
   it('publishes a status list the RP SDK verifies, and revoking flips the attestation’s bit', async () => {
     const list = await verifiersList();
@@ -522,7 +523,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
     await expect(checkAttestationStatus(statusClaim, trusted, options())).rejects.toBeInstanceOf(AttestationRevokedError);
     // Revoking again changes nothing and is no error.
     expect((await post(`/attestations/${id}/revoke`, { csrf })).status).toBe(303);
-  }, 60_000);
+  });
 
   it('shows the server’s error when delivery fails, and lets the reviewer try again', async () => {
     const { caseId } = await shareAPassport({ document_number: 'ZQ7VERIFY3', issuing_country: 'OM', date_of_expiry: inYears(2) });
@@ -540,7 +541,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
     expect(html).toMatch(/<button type="submit" class="approve">Approve<\/button>/);
     // The failed attempt issued nothing that is listed.
     expect((await page('/attestations')).match(/<tr data-attestation=/g)).toHaveLength(1);
-  }, 60_000);
+  });
 
   it('answers bad input with clear 4xx pages', async () => {
     const html = await page(`/review/${stillOpen}`);
@@ -573,7 +574,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
     const late = await atVerifier(`/callback?error=access_denied&state=${state}`, { reviewer: false });
     expect(late.status).toBe(400);
     expect(await late.text()).toContain('You did not share a document.');
-  }, 60_000);
+  });
 
   it('never answered with a 5xx, and logged no unexpected error', () => {
     expect(statuses.length).toBeGreaterThan(40);

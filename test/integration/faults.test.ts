@@ -17,6 +17,7 @@ import { engines } from '../helpers/db.js';
 import { authorizationRequest, discover, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, testSecrets, type TestServer } from '../helpers/server.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { PROCESS_START_TIMEOUT_MS } from '../helpers/timeouts.js';
 
 /**
  * Faults a node must survive: slow clients, a shutdown with requests in flight, and
@@ -67,7 +68,7 @@ async function spawnServer(env: Record<string, string>): Promise<Child> {
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start: ${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`the server did not start: ${out}`)), PROCESS_START_TIMEOUT_MS);
     const check = () => {
       if (out.includes('"listening"')) {
         clearTimeout(timer);
@@ -106,7 +107,7 @@ describe('slow clients', () => {
   let running: RunningServer;
   beforeAll(async () => {
     running = await startServer(loadConfig({}, { ...quiet, HEADERS_TIMEOUT_SECONDS: 1, REQUEST_TIMEOUT_SECONDS: 2 }));
-  }, 60_000);
+  });
   afterAll(() => running?.close());
 
   it('closes connections that never finish their headers or body, and keeps answering', async () => {
@@ -143,7 +144,7 @@ describe('slow clients', () => {
     expect(Math.max(...(outcome as number[]))).toBeLessThan(5000);
     expect(health.length).toBeGreaterThan(5);
     expect(new Set(health)).toEqual(new Set([200]));
-  }, 30_000);
+  });
 });
 
 /** POST /token/introspection with the body sent in two parts: in flight until `finish()`. */
@@ -202,7 +203,7 @@ describe('shutdown with keep-alive connections', () => {
       agent.destroy();
       await running.close();
     }
-  }, 60_000);
+  });
 
   it('drains and exits on SIGTERM in a real process, in well under the grace period', async () => {
     ensureBuilt(MAIN);
@@ -233,14 +234,14 @@ describe('shutdown with keep-alive connections', () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });
 
 describe.each(engines())('a refresh that fails keeps the refresh token valid (%s)', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, { REFRESH_TOKEN_REUSE_GRACE_SECONDS: 0 });
-  }, 60_000);
+  });
   afterAll(() => server?.close());
 
   it('does not spend the old token when saving its successor fails', async () => {
@@ -272,7 +273,7 @@ describe.each(engines())('a refresh that fails keeps the refresh token valid (%s
     expect(failed.status).toBe(engine === 'postgres' ? 503 : 500);
     if (engine === 'postgres') expect(await failed.json()).toMatchObject({ error: 'temporarily_unavailable' });
     expect((await oidc.refreshTokenGrant(config, again.refresh_token!)).access_token).toBeTruthy();
-  }, 60_000);
+  });
 });
 
 function refresh(url: string, clientId: string, secret: string, refreshToken: string): Promise<Response> {
@@ -383,5 +384,5 @@ const postgresUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.e
     // The loss was logged at warn, without the connection string.
     expect(child.output()).toContain('database connection lost');
     expect(child.output()).not.toContain(postgresUrl!);
-  }, 120_000);
+  });
 });

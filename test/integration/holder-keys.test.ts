@@ -29,7 +29,7 @@ describe.each(engines())('holder keys in the vault API (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

@@ -16,7 +16,7 @@ describe.each(httpEngines())('ID token signing algorithms (%s)', (engine) => {
   beforeAll(async () => {
     server = await startTestServer(engine, { ADMIN_TOKEN, INITIAL_ACCESS_TOKEN });
     jwks = createRemoteJWKSet(new URL(`${server.url}/jwks`));
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

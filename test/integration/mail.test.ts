@@ -76,8 +76,8 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   afterAll(async () => {
-    mailer.close();
-    await smtp.close();
+    mailer?.close();
+    await smtp?.close();
   });
 
   it('sends an English message: from, to, subject, text and HTML, with interpolated values escaped in HTML', async () => {

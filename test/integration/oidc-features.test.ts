@@ -13,7 +13,7 @@ describe.each(httpEngines())('registration, claims, locales and key rotation (%s
 
   beforeAll(async () => {
     server = await startTestServer(engine, { INITIAL_ACCESS_TOKEN });
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 
@@ -121,5 +121,5 @@ describe('without an initial access token', () => {
     } finally {
       await server.close();
     }
-  }, 60_000);
+  });
 });

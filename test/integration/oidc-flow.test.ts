@@ -11,7 +11,7 @@ describe.each(engines())('OpenID Connect code flow with openid-client (%s)', (en
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

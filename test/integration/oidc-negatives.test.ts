@@ -17,7 +17,7 @@ describe.each(httpEngines())('protocol negatives (%s)', (engine) => {
       // Strict rotation: a reuse revokes at once (the grace window is tested in refresh-grace.test.ts).
       REFRESH_TOKEN_REUSE_GRACE_SECONDS: 0,
     });
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(async () => {
     await server.database.reset();

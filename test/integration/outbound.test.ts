@@ -29,7 +29,7 @@ describe.each(httpEngines())('outbound requests (%s)', (engine) => {
       const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
       rpKey = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid: `rp-${randomUUID()}` };
       keys = await startHostileServer(() => ({ keys: [rpKey] }));
-    }, 60_000);
+    });
     afterAll(async () => {
       await keys?.close();
       await server?.close();
@@ -169,7 +169,7 @@ describe.each(httpEngines())('outbound requests (%s)', (engine) => {
 
     beforeAll(async () => {
       server = await startTestServer(engine, { ADMIN_TOKEN, INITIAL_ACCESS_TOKEN });
-    }, 60_000);
+    });
     afterAll(() => server?.close());
     beforeEach(() => server.database.reset());
 

@@ -38,7 +38,7 @@ describe.each(engines())('POST /passport/errors (%s)', (engine) => {
     server = await startTestServer(engine);
     const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
     rpKey = { publicJwk: { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid: `rp-${randomUUID()}` } };
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

@@ -50,7 +50,7 @@ describe.each(engines())('passport scope over HTTP (%s)', (engine) => {
     const publicJwk = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid };
     const privateJwk = { ...(await exportJWK(privateKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid };
     rpKey = { publicJwk, privateJwk, keyring: await loadReleaseKeys(privateJwk) };
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

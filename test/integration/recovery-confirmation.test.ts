@@ -18,7 +18,7 @@ describe.each(engines())('recovery code confirmation (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

@@ -22,7 +22,7 @@ describe.each(engines())('second factor (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine, { SIGNIN_ACCOUNT_MAX_FAILURES: 5 });
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(async () => {
     await server.database.reset();

@@ -8,6 +8,7 @@ import { DataDirLock } from '../../src/db/lock.js';
 import { startServer } from '../../src/server.js';
 import { CSP } from '../../src/http/headers.js';
 import { ROOT } from '../../src/paths.js';
+import { PROCESS_START_TIMEOUT_MS } from '../helpers/timeouts.js';
 
 const quiet = { LOG_LEVEL: 'silent', PORT: 0, HOST: '127.0.0.1' } as const;
 
@@ -35,7 +36,7 @@ describe('the server on the embedded database', () => {
     } finally {
       await running.close();
     }
-  }, 60_000);
+  });
 
   it('refuses a second process on the same data directory', async () => {
     const running = await startServer(loadConfig({}, { ...quiet, DATA_DIR: dir }));
@@ -44,7 +45,7 @@ describe('the server on the embedded database', () => {
     } finally {
       await running.close();
     }
-  }, 60_000);
+  });
 
   it('answers health, readiness and metrics, with security headers', async () => {
     const running = await startServer(loadConfig({}, { ...quiet, DATA_DIR: dir }));
@@ -70,7 +71,7 @@ describe('the server on the embedded database', () => {
     } finally {
       await running.close();
     }
-  }, 60_000);
+  });
 
   it('sets HSTS and Secure cookies behind an https issuer', async () => {
     const running = await startServer(loadConfig({}, { ...quiet, DATA_DIR: dir, ISSUER: 'https://id.example.com', TRUST_PROXY: true }));
@@ -100,7 +101,7 @@ describe('the server on the embedded database', () => {
     } finally {
       await running.close();
     }
-  }, 60_000);
+  });
 
   it('drains and exits cleanly on SIGTERM, logging JSON without secrets', async () => {
     const main = join(ROOT, 'dist/src/main.js');
@@ -113,7 +114,7 @@ describe('the server on the embedded database', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), PROCESS_START_TIMEOUT_MS);
       child.stdout.on('data', () => {
         const m = /"port":(\d+)/.exec(out);
         if (m) {
@@ -140,5 +141,5 @@ describe('the server on the embedded database', () => {
     expect(out).not.toContain('very-secret-refresh-token');
     expect(out).not.toContain('c2VjcmV0OnNlY3JldA');
     expect(out).toContain('"path":"/token"');
-  }, 60_000);
+  });
 });

@@ -12,7 +12,7 @@ describe.each(engines())('storage (%s)', (engine) => {
 
   beforeAll(async () => {
     database = await testDatabase(engine);
-  }, 60_000);
+  });
   afterAll(() => database?.close());
   beforeEach(async () => {
     await database.reset();

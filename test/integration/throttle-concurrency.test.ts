@@ -40,7 +40,7 @@ describe.each(engines())('rate limits under concurrency (%s)', (engine) => {
     database = await testDatabase(engine);
   });
   afterAll(async () => {
-    await database.close();
+    await database?.close();
   });
   beforeEach(async () => {
     await database.reset();
@@ -107,7 +107,7 @@ describe.each(engines())('rate limits under concurrency over HTTP (%s)', (engine
     server = await startTestServer(engine, { SIGNIN_ACCOUNT_MAX_FAILURES: 5, SIGNUP_IP_MAX: 5 });
   });
   afterAll(async () => {
-    await server.close();
+    await server?.close();
   });
 
   /** A fresh sign-in page: the agent, the interaction's path and the form's CSRF token. */

@@ -23,7 +23,7 @@ describe.each(engines())('vault API (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine, { VAULT_MAX_ELEMENTS: 3, VAULT_MAX_BYTES: 3 * 1024 * 1024 });
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
 

@@ -44,7 +44,7 @@ describe.each(engines())('verifier clients (%s)', (engine) => {
       rs256: await publicJwk('RS256', { use: 'sig', alg: 'RS256', kid: 'verifier-rs256' }),
       es256Private: { ...(await exportJWK(privateKey)), use: 'sig', kid: 'verifier-leaky' },
     };
-  }, 60_000);
+  });
   afterAll(() => server?.close());
   // The reset goes around the client service: drop the list this node keeps.
   beforeEach(async () => {
