@@ -12,7 +12,7 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/db
 import type { PgCacheBus } from '../../src/db/notify.js';
 import { credentialDigest } from '../../src/oidc/adapter.js';
 import { FormAgent } from '../helpers/agent.js';
-import { postgresUrl } from '../helpers/db.js';
+import { freshPostgresDatabase } from '../helpers/db.js';
 import { authorizationRequest, discover, REDIRECT_URI, signInAndConsent } from '../helpers/flow.js';
 import { startTestServer, testSecrets, type TestServer } from '../helpers/server.js';
 
@@ -79,6 +79,7 @@ const postgres = process.env.DATABASE_URL?.startsWith('postgres');
 (postgres ? describe : describe.skip)('two nodes on one PostgreSQL database', () => {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   let url: string;
+  let database: Awaited<ReturnType<typeof freshPostgresDatabase>> | undefined;
   let a: Node;
   let b: Node;
   let client: { client_id: string; client_secret: string };
@@ -86,7 +87,8 @@ const postgres = process.env.DATABASE_URL?.startsWith('postgres');
   let n = 0;
 
   beforeAll(async () => {
-    url = await postgresUrl();
+    database = await freshPostgresDatabase('nodes');
+    url = database.url;
     const env = testSecrets();
     a = await startNode(url, schema, env);
     b = await startNode(url, schema, env, a.url);
@@ -98,10 +100,7 @@ const postgres = process.env.DATABASE_URL?.startsWith('postgres');
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await database?.drop();
   });
 
   /** A fresh account's tokens (signed in on node A), with userinfo warm in node B's cache. */

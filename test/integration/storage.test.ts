@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { adapterFactory, ClientCache, credentialDigest, removeExpired } from '../../src/oidc/adapter.js';
 import { ensureSigningKeys, listSigningKeys, loadSigningJwks, removeExpiredKeys, rotateSigningKeys, RETIRED_KEY_RETENTION_SECONDS } from '../../src/oidc/keys.js';
 import { Throttle } from '../../src/accounts/throttle.js';
-import { engines, testDatabase, type TestDatabase } from '../helpers/db.js';
+import { migrateToLatest, openDatabase } from '../../src/db/index.js';
+import { engines, freshPostgresDatabase, testDatabase, type TestDatabase } from '../helpers/db.js';
 
 describe.each(engines())('storage (%s)', (engine) => {
   let database: TestDatabase;
@@ -201,18 +202,22 @@ describe.each(engines())('storage (%s)', (engine) => {
  */
 (engines().includes('postgres') ? describe : describe.skip)('migrations beside another schema (postgres)', () => {
   it('migrate a schema while another schema holds migration tables of its own', async () => {
-    const engine = 'postgres';
-    const first = await testDatabase(engine);
+    const database = await freshPostgresDatabase('schemas');
+    const open = (schema: string) => openDatabase({ kind: 'postgres', url: database.url }, { schema, poolSize: 2 });
     try {
-      const second = await testDatabase(engine);
+      const first = await open('install_a');
+      await migrateToLatest(first.db);
+      await first.close();
+      const second = await open('install_b');
       try {
+        await migrateToLatest(second.db);
         const names = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(second.db);
         expect(names.rows.length).toBeGreaterThan(10);
       } finally {
         await second.close();
       }
     } finally {
-      await first.close();
+      await database.drop();
     }
-  }, 60_000);
+  });
 });
