@@ -161,6 +161,13 @@ describe.each(e2eEngines())('operator console in Chromium (%s)', (engine) => {
     await page.getByRole('link', { name: `holder-${locale}@example.com` }).click();
     await page.getByText(t(locale, 'console.user.totp_off')).waitFor();
     await shots(page, `${locale}-6-user`);
+    // Their own account: no way to disable or delete it from here, and the page says who can.
+    await page.getByRole('link', { name: t(locale, 'console.nav.users') }).click();
+    await page.getByRole('link', { name: operatorEmail }).click();
+    await page.getByText(t(locale, 'console.user.self_refused')).waitFor();
+    expect(await page.getByRole('button', { name: t(locale, 'console.user.disable') }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: t(locale, 'console.user.delete_submit') }).count()).toBe(0);
+    await shots(page, `${locale}-6-own-account`);
 
     // Rotate the signing keys: the active ones change, the old stay published as retired.
     const before = (await server.services.oidc.listKeys()).filter((k) => k.status === 'active').map((k) => k.kid);
