@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import argon2 from 'argon2';
@@ -342,7 +342,7 @@ async function cpuProfile(kind) {
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written in ${dir}`);
-  out(`\n### CPU profile, ${kind} load (${join(dir, file)})\n`);
+  out(`\n### CPU profile, ${kind} load (${relative(join(HERE, '..'), join(dir, file))})\n`);
   out(summarise(JSON.parse(readFileSync(join(dir, file), 'utf8'))));
 }
 
