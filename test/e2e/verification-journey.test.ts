@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
@@ -13,10 +12,10 @@ import { sdJwtHasher } from '../../src/protocol/index.js';
 import { AttestationRevokedError, loadReleaseKeys, openRelease, trustedIssuersFromList, type Release } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { freePort, startExample, type ExampleProcess } from '../helpers/example.js';
 import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { PROCESS_START_TIMEOUT_MS } from '../helpers/timeouts.js';
 import { addElement, randomJpeg, screenshots, setUpVault, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
 
 /**
@@ -33,7 +32,6 @@ const PASSPHRASE = 'Zq7 harbour velvet orbit lantern';
 const VERIFIER_NAME = 'Example verifier';
 const RP_NAME = 'Zq Bank';
 const PASSPORT_NO = 'ZQ7JOURNEY1';
-const MAIN = join(ROOT, 'examples', 'verifier', 'server.mjs');
 const MAKE_KEY = join(ROOT, 'examples', 'verifier', 'make-key.mjs');
 
 const sdjwt = new SDJwtVcInstance({ hasher: sdJwtHasher, hashAlg: 'sha-256' });
@@ -43,43 +41,10 @@ async function disclosedKeys(token: string): Promise<string[]> {
   return (decoded.disclosures ?? []).map((d) => String(d.key)).sort();
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-interface Verifier {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startVerifier(port: number, env: Record<string, string>): Promise<Verifier> {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, VERIFIER_PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the verifier did not start: ${out}`)), PROCESS_START_TIMEOUT_MS);
-    child.stdout!.on('data', () => {
-      if (out.includes('example verifier listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then((code) => reject(new Error(`the verifier exited with ${code}: ${out}`)));
-  });
-  return { url: `http://localhost:${port}`, child, output: () => out, exited };
-}
 
 describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engine) => {
   let server: TestServer;
-  let verifier: Verifier;
+  let verifier: ExampleProcess;
   let callback: CallbackListener;
   let keyDir: string;
   let verifierId: string;
@@ -105,13 +70,10 @@ describe.each(e2eEngines())('the verification journey, in Chromium (%s)', (engin
       policy_uri: 'https://verifier.example/policy',
     } as never);
     verifierId = client.client_id;
-    verifier = await startVerifier(port, { WATHIQA_ISSUER: server.url, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret!, VERIFIER_KEY_DIR: keyDir });
+    verifier = await startExample('verifier', port, { WATHIQA_ISSUER: server.url, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret!, VERIFIER_KEY_DIR: keyDir });
   });
   afterAll(async () => {
-    if (verifier && verifier.child.exitCode === null) {
-      verifier.child.kill('SIGTERM');
-      await verifier.exited;
-    }
+    await verifier?.stop();
     await server?.close();
     await callback?.close();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
@@ -10,10 +9,10 @@ import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, importJWK, jwtVe
 import { sql } from 'kysely';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { freePort, startExample, type ExampleProcess } from '../helpers/example.js';
 import { httpEngines } from '../helpers/db.js';
 import { PASSWORD } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { PROCESS_START_TIMEOUT_MS } from '../helpers/timeouts.js';
 import { ROOT } from '../../src/paths.js';
 import {
   base64urlEncode,
@@ -48,7 +47,6 @@ import { checkAttestationStatus } from '../../src/rp/status.js';
  * checked as the holder's page checks it; the status list is checked with the RP
  * SDK. Bad input gets clear 4xx pages, never a 500.
  */
-const MAIN = join(ROOT, 'examples', 'verifier', 'server.mjs');
 const MAKE_KEY = join(ROOT, 'examples', 'verifier', 'make-key.mjs');
 const TRUST_FRAMEWORK = 'wathiqa_example';
 const REVIEWER_PASSWORD = 'Zq7 reviewer lantern';
@@ -68,42 +66,6 @@ const b64 = (n: number) => randomBytes(n).toString('base64url');
 const jpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(600), Buffer.from([0xff, 0xd9])]);
 const inYears = (n: number) => `${new Date().getUTCFullYear() + n}-06-30`;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-interface Verifier {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startVerifier(port: number, env: Record<string, string>): Promise<Verifier> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, VERIFIER_PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the verifier did not start: ${out}`)), PROCESS_START_TIMEOUT_MS);
-    child.stdout!.on('data', () => {
-      if (out.includes('example verifier listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then((code) => reject(new Error(`the verifier exited with ${code}: ${out}`)));
-  });
-  return { url: `http://localhost:${port}`, child, output: () => out, exited };
-}
 
 interface PageData {
   uid: string;
@@ -131,7 +93,7 @@ interface Passport {
 
 describe.each(httpEngines())('the example verifier (%s)', (engine) => {
   let server: TestServer;
-  let verifier: Verifier;
+  let verifier: ExampleProcess;
   let keyDir: string;
   let clientId: string;
   let sigKid: string;
@@ -167,7 +129,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
       policy_uri: 'https://verifier.example/policy',
     } as never);
     clientId = client.client_id;
-    verifier = await startVerifier(port, {
+    verifier = await startExample('verifier', port, {
       WATHIQA_ISSUER: server.url,
       CLIENT_ID: client.client_id,
       CLIENT_SECRET: client.client_secret!,
@@ -177,10 +139,7 @@ describe.each(httpEngines())('the example verifier (%s)', (engine) => {
   });
 
   afterAll(async () => {
-    if (verifier && verifier.child.exitCode === null) {
-      verifier.child.kill('SIGTERM');
-      await verifier.exited;
-    }
+    await verifier?.stop();
     await server?.close();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
