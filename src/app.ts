@@ -13,6 +13,7 @@ import { consoleRouters } from './console/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/headers.js';
 import { serveStatic } from './http/static.js';
+import { settleWrites } from './http/settle.js';
 import { interactionRouter } from './interactions/routes.js';
 import { isProviderPath } from './oidc/routes.js';
 import { opsRouter } from './ops/health.js';
@@ -65,6 +66,7 @@ export function createApp(services: Services, state: AppState = { shuttingDown: 
     await oidc.callback(ctx.req, ctx.res);
   });
   app.use(ops.routes());
+  app.use(settleWrites(services.readCache));
   app.use(serveStatic());
   app.use(home.routes());
   app.use(verifiers.routes()).use(verifiers.allowedMethods());

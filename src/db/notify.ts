@@ -3,6 +3,8 @@ import pg from 'pg';
 
 /** The channel migration 0017's triggers notify on; the payload is one cache key. */
 export const CACHE_CHANNEL = 'wathiqa_cache';
+/** Notices of settle(): a node's own marker, not a cache key (other nodes ignore it). */
+const SYNC = 'sync:';
 
 /** Keys that changed, or `null`: anything may have changed (the listener was lost or is back). */
 export type CacheChange = (key: string | null) => void;
@@ -17,6 +19,12 @@ export type CacheChange = (key: string | null) => void;
 export interface CacheBus {
   readonly live: boolean;
   subscribe(listener: CacheChange): void;
+  /**
+   * Resolves once every notice of a transaction committed before the call has reached
+   * this node's caches: read-your-writes for a change made here by direct SQL, whose
+   * notice comes back through the listener a moment after the commit.
+   */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +42,10 @@ abstract class BusBase implements CacheBus {
 
   protected emit(key: string | null): void {
     for (const listener of this.listeners) listener(key);
+  }
+
+  settle(): Promise<void> {
+    return Promise.resolve();
   }
 
   abstract close(): Promise<void>;
@@ -89,6 +101,40 @@ export class PgCacheBus extends BusBase {
     void this.connect();
   }
 
+  private readonly waiting = new Map<string, () => void>();
+  private syncs = 0;
+
+  /**
+   * PostgreSQL delivers notices in commit order: once a notice this node sends now comes
+   * back, every notice committed before it has been handled. If it does not come back
+   * within a second, the caches are flushed instead (never served stale).
+   */
+  override async settle(): Promise<void> {
+    const client = this.client;
+    if (!this.alive || !client) return; // nothing is served while the listener is away
+    const token = `${SYNC}${process.pid}:${++this.syncs}`;
+    const back = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 1000);
+      timer.unref();
+      this.waiting.set(token, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    try {
+      await client.query('select pg_notify($1, $2)', [CACHE_CHANNEL, token]);
+      if (!(await back)) this.emit(null);
+    } catch {
+      this.emit(null);
+    } finally {
+      this.waiting.delete(token);
+    }
+  }
+
+  private synced(token: string): void {
+    this.waiting.get(token)?.();
+  }
+
   /** The listening connection's backend (tests terminate it). */
   get backendPid(): number | undefined {
     return (this.client as { processID?: number } | undefined)?.processID;
@@ -111,7 +157,9 @@ export class PgCacheBus extends BusBase {
     });
     this.client = client;
     client.on('notification', (message) => {
-      if (message.channel === CACHE_CHANNEL && message.payload) this.emit(message.payload);
+      if (message.channel !== CACHE_CHANNEL || !message.payload) return;
+      if (message.payload.startsWith(SYNC)) return this.synced(message.payload);
+      this.emit(message.payload);
     });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));

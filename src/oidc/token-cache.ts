@@ -77,6 +77,11 @@ export class ReadCache {
     this.bytes += bytes;
   }
 
+  /** Waits until the notices of what this node just committed have been applied (CacheBus.settle). */
+  settle(): Promise<void> {
+    return this.bus.settle();
+  }
+
   /** This node changed the row: gone now, before the notice comes back. */
   invalidate(key: string): void {
     this.changed(key);

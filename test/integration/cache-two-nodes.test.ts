@@ -9,7 +9,7 @@ import { createApp } from '../../src/app.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/db/index.js';
-import type { PgCacheBus } from '../../src/db/notify.js';
+import { PgCacheBus } from '../../src/db/notify.js';
 import { credentialDigest } from '../../src/oidc/adapter.js';
 import { FormAgent } from '../helpers/agent.js';
 import { freshPostgresDatabase } from '../helpers/db.js';
@@ -186,6 +186,50 @@ const postgres = process.env.DATABASE_URL?.startsWith('postgres');
     expect((await userinfo(b.url, again.access_token)).status).toBe(200);
     expect(b.services.readCache.get(`at:${credentialDigest(again.access_token)}`)).toBeDefined();
   }, 60_000);
+});
+
+(postgres ? describe : describe.skip)('one node on PostgreSQL: read-your-writes', () => {
+  it('settle() returns only after the notices of what was committed before it reached the caches', async () => {
+    const database = await freshPostgresDatabase('settle');
+    const bus = new PgCacheBus(database.url);
+    const writer = new pg.Client({ connectionString: database.url });
+    try {
+      expect(await bus.ready()).toBe(true);
+      const seen: (string | null)[] = [];
+      bus.subscribe((key) => seen.push(key));
+      await writer.connect();
+      for (let i = 0; i < 20; i++) {
+        await writer.query(`select pg_notify('wathiqa_cache', $1)`, [`a:${i}`]);
+        await bus.settle();
+        expect(seen.at(-1)).toBe(`a:${i}`); // its own marker is not handed to the caches
+      }
+    } finally {
+      await writer.end();
+      await bus.close();
+      await database.drop();
+    }
+  });
+
+  it('a request to our routes that may have written answers after settle(); reads do not wait', async () => {
+    const server = await startTestServer('postgres');
+    try {
+      const bus = await server.database.cacheBus();
+      let settled = 0;
+      const settle = bus.settle.bind(bus);
+      bus.settle = async () => {
+        settled++;
+        return settle();
+      };
+      const before = settled;
+      const response = await fetch(`${server.url}/account/nowhere`, { method: 'POST' });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(settled).toBe(before + 1); // a request that may have written waited for its notices
+      expect((await fetch(`${server.url}/`)).status).toBe(200);
+      expect(settled).toBe(before + 1); // reads do not
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('one node on the embedded engine', () => {

@@ -12,6 +12,7 @@ class ManualBus implements CacheBus {
   notify(key: string | null): void {
     for (const listener of this.listeners) listener(key);
   }
+  async settle(): Promise<void> {}
   async close(): Promise<void> {}
 }
 
