@@ -1,16 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
 import { addDays, localDate } from '../../src/protocol/index.js';
-import { findElement, loadReleaseKeys, openRelease, UnexpiredRequiredError, type ReleaseKeyring } from '../../src/rp/index.js';
+import { findElement, openRelease, UnexpiredRequiredError } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
 import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, confirmRecoveryCode, heading, randomJpeg, screenshots, setUpVault, shotsAtSizes, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+import { rpReleaseKey } from '../helpers/rp-key.js';
 
 /**
  * Issue #11, points 3 and 4, in a real Chromium:
@@ -132,6 +131,7 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
         await again.getByLabel(t(locale, 'vault.passphrase'), { exact: true }).fill(passphrase);
         await button(again, 'vault.unlock.submit').click();
         await heading(again, t(locale, 'vault.new_code.heading')).waitFor();
+        await shots(again, `${locale}-5-new-code`);
         await button(again, 'vault.new_code.submit').click();
         await heading(again, t(locale, 'vault.recovery.heading')).waitFor();
         const fresh = (await again.locator('#recovery-code').textContent())!.trim();
@@ -147,10 +147,7 @@ describe.each(e2eEngines())('recovery and expiry in Chromium (%s)', (engine) => 
     });
 
     it('marks expired and soon-expiring documents; an expired one is shared only once confirmed, and not at all under unexpired', async () => {
-      const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
-      const kid = `rp-enc-${randomUUID()}`;
-      const publicJwk = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid } as JWK;
-      const keyring: ReleaseKeyring = await loadReleaseKeys({ ...(await exportJWK(privateKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid });
+      const { publicJwk, keyring } = await rpReleaseKey();
       const clientName = locale === 'ar' ? 'رحلات زد' : 'Zed Travel';
       const client = await server.services.clients.create({ client_name: clientName, redirect_uris: [rp.redirectUri], scope: 'openid passport', jwks: { keys: [publicJwk as never] } });
       const config = await discover(server.url, client.client_id, client.client_secret);

@@ -6,7 +6,7 @@
 import { constantTimeEqual, KdfPolicyError, unlockVault, VaultIntegrityError } from '../../../protocol/index.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { field, messageBox, passphraseInput, screenHeading } from './common.js';
+import { field, messageBox, passphraseInput, screenSection } from './common.js';
 import { busyDeriving, derivingNote } from './progress.js';
 import { newPassphraseFields } from './passphrase.js';
 import { saveNewPassphrase } from './unlock.js';
@@ -67,11 +67,10 @@ export function changePassphraseScreen(app: VaultApp): HTMLElement {
     });
   });
 
-  return h(
-    'section',
-    { class: 'vault-screen vault-change' },
-    screenHeading(t('vault.change.heading')),
-    h('p', { class: 'lead' }, t('vault.change.intro')),
+  return screenSection(
+    'change',
+    t('vault.change.heading'),
+    t('vault.change.intro'),
     alert.el,
     form,
   );

@@ -1,5 +1,5 @@
 /** Small UI pieces every vault screen uses: messages, labelled fields, busy buttons. */
-import { h, uid } from '../dom.js';
+import { h, uid, type Child } from '../dom.js';
 import { passphraseStrength, type Strength } from '../strength.js';
 
 type T = (key: string, vars?: Readonly<Record<string, string | number>>) => string;
@@ -144,6 +144,11 @@ export async function busy<R>(button: HTMLButtonElement, label: string, fn: () =
 /** A heading that receives focus when its screen appears. */
 export function screenHeading(text: string, level: 'h2' | 'h3' = 'h2'): HTMLHeadingElement {
   return h(level, { tabindex: '-1', class: 'vault-heading' }, text);
+}
+
+/** A vault screen: its heading (focused when shown), the lead paragraph, then the rest. */
+export function screenSection(name: string, heading: string, lead: string, ...rest: Child[]): HTMLElement {
+  return h('section', { class: `vault-screen vault-${name}` }, screenHeading(heading), h('p', { class: 'lead' }, lead), ...rest);
 }
 
 /** The field a whole recovery code is typed into (recovering the vault, confirming the code later); the error clears on input. */

@@ -9,7 +9,7 @@ import { recoverVault, RecoveryCodeError, VaultIntegrityError } from '../../../p
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { busy, messageBox, recoveryCodeField, screenHeading } from './common.js';
+import { busy, messageBox, recoveryCodeField, screenSection } from './common.js';
 import { newCodeScreen } from './new-code.js';
 
 export function confirmCodeScreen(app: VaultApp): HTMLElement {
@@ -55,11 +55,10 @@ export function confirmCodeScreen(app: VaultApp): HTMLElement {
     });
   });
 
-  return h(
-    'section',
-    { class: 'vault-screen vault-confirm-code' },
-    screenHeading(t('vault.confirm_code.heading')),
-    h('p', { class: 'lead' }, t('vault.confirm_code.intro')),
+  return screenSection(
+    'confirm-code',
+    t('vault.confirm_code.heading'),
+    t('vault.confirm_code.intro'),
     alert.el,
     form,
     h('p', { class: 'switch-flow' }, cancel),

@@ -8,7 +8,7 @@ import { checkKdfParams, newRecoveryCode } from '../../../protocol/index.js';
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { busy, messageBox, screenHeading } from './common.js';
+import { busy, messageBox, screenSection } from './common.js';
 import { recoveryCodeScreen, type MadeCode } from './recovery-code.js';
 
 export function newCodeScreen(app: VaultApp): HTMLElement {
@@ -56,11 +56,10 @@ export function newCodeScreen(app: VaultApp): HTMLElement {
     }),
   );
 
-  return h(
-    'section',
-    { class: 'vault-screen vault-new-code' },
-    screenHeading(t('vault.new_code.heading')),
-    h('p', { class: 'lead' }, t('vault.new_code.intro')),
+  return screenSection(
+    'new-code',
+    t('vault.new_code.heading'),
+    t('vault.new_code.intro'),
     h('p', { class: 'vault-warning' }, h('strong', null, t('vault.new_code.old_stops'))),
     alert.el,
     h('div', { class: 'actions' }, submit, cancel),

@@ -3,7 +3,7 @@ import { RecoveryCodeError, recoverVault, rewrapMasterKey, VaultIntegrityError }
 import { ApiError } from '../api.js';
 import type { VaultApp } from '../app.js';
 import { h } from '../dom.js';
-import { messageBox, recoveryCodeField, screenHeading } from './common.js';
+import { messageBox, recoveryCodeField, screenHeading, screenSection } from './common.js';
 import { busyDeriving, derivingNote } from './progress.js';
 import { unlockForm } from './unlock-form.js';
 import { newPassphraseFields } from './passphrase.js';
@@ -66,11 +66,10 @@ export function recoverScreen(app: VaultApp): HTMLElement {
     }
   });
 
-  return h(
-    'section',
-    { class: 'vault-screen vault-recover' },
-    screenHeading(t('vault.recover.heading')),
-    h('p', { class: 'lead' }, t('vault.recover.intro')),
+  return screenSection(
+    'recover',
+    t('vault.recover.heading'),
+    t('vault.recover.intro'),
     alert.el,
     form,
     h('p', { class: 'switch-flow' }, back),
@@ -104,11 +103,10 @@ function newPassphraseScreen(app: VaultApp, mk: Uint8Array<ArrayBuffer>): HTMLEl
     });
   });
 
-  return h(
-    'section',
-    { class: 'vault-screen vault-new-passphrase' },
-    screenHeading(t('vault.recover.new_heading')),
-    h('p', { class: 'lead' }, t('vault.recover.new_intro')),
+  return screenSection(
+    'new-passphrase',
+    t('vault.recover.new_heading'),
+    t('vault.recover.new_intro'),
     alert.el,
     form,
     h('p', { class: 'switch-flow' }, cancel),
