@@ -1,15 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
-import { fetchScan, findElement, loadReleaseKeys, openRelease, type ReleaseKeyring } from '../../src/rp/index.js';
+import { fetchScan, findElement, openRelease } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage, type WatchedPage } from '../helpers/browser.js';
 import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, heading, randomJpeg, setUpVault, shotsAtSizes, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+import { rpReleaseKey } from '../helpers/rp-key.js';
 
 /**
  * Consent that completes itself (issue #11 point 2), in a real Chromium: a
@@ -26,13 +25,6 @@ const PASSPORT_NO = 'ZQ9COMPLETE1';
 const EMAIL = 'zq9-complete@example.org';
 const LOGO = 'https://rp.example/logo.jpg';
 
-async function rpKey(): Promise<{ publicJwk: JWK; keyring: ReleaseKeyring }> {
-  const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
-  const kid = `rp-enc-${randomUUID()}`;
-  const publicJwk = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid };
-  const privateJwk = { ...(await exportJWK(privateKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid };
-  return { publicJwk, keyring: await loadReleaseKeys(privateJwk) };
-}
 
 describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (engine) => {
   let server: TestServer;
@@ -51,7 +43,7 @@ describe.each(e2eEngines())('consent that completes itself, in Chromium (%s)', (
   afterEach(() => browsers.closeAll());
 
   async function passportClient(name: string, extra: { client_uri?: string } = {}) {
-    const key = await rpKey();
+    const key = await rpReleaseKey();
     const client = await server.services.clients.create({
       client_name: name,
       redirect_uris: [rp.redirectUri],

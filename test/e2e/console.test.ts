@@ -1,19 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
 import { generate } from 'otplib';
 import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import { adminOperations } from '../../src/admin/operations.js';
 import { cliActor } from '../../src/audit/actor.js';
 import { t, type Locale } from '../../src/i18n/index.js';
-import { findElement, loadReleaseKeys, openRelease } from '../../src/rp/index.js';
+import { findElement, openRelease } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
 import { e2eEngines } from '../helpers/db.js';
 import { discover, PASSWORD, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, heading, setUpVault, shotsAtSizes, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+import { rpReleaseKey } from '../helpers/rp-key.js';
 
 /**
  * The operator console in Chromium, in English and Arabic (issue #13, acceptance):
@@ -91,10 +91,8 @@ describe.each(e2eEngines())('operator console in Chromium (%s)', (engine) => {
     await shots(page, `${locale}-1-clients-empty`);
 
     // Register a passport client with a pasted encryption key; a bad redirect URI first.
-    const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
     const kid = `rp-enc-${locale}`;
-    const publicJwk = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid };
-    const keyring = await loadReleaseKeys({ ...(await exportJWK(privateKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid });
+    const { publicJwk, keyring } = await rpReleaseKey(kid);
     await page.getByRole('link', { name: t(locale, 'console.clients.new') }).click();
     await heading(page, t(locale, 'console.client.new_heading')).waitFor();
     await page.getByLabel(t(locale, 'console.client.name')).fill(clientName);

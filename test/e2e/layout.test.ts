@@ -1,6 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
@@ -10,6 +8,7 @@ import { discover, startCallbackListener, type CallbackListener } from '../helpe
 import { axeViolations, countTextFields, fieldLayoutProblems } from '../helpers/layout.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, heading, screenshots, setUpVault, signUpToAccount, ui, unlock, VIEWPORTS } from '../helpers/vault-ui.js';
+import { rpReleaseKey } from '../helpers/rp-key.js';
 
 /**
  * The layout guard (issue #11 point 7), in a real Chromium: on the sign-in,
@@ -31,8 +30,7 @@ describe.each(e2eEngines())('layout guard and axe in Chromium (%s)', (engine) =>
   beforeAll(async () => {
     server = await startTestServer(engine);
     rp = await startCallbackListener();
-    const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
-    const jwk = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid: `rp-enc-${randomUUID()}` };
+    const { publicJwk: jwk } = await rpReleaseKey();
     const passport = await server.services.clients.create({ client_name: 'Layout Travel', redirect_uris: [rp.redirectUri], scope: 'openid passport', jwks: { keys: [jwk] as never } });
     passportConfig = await discover(server.url, passport.client_id, passport.client_secret);
     const plain = await server.services.clients.create({ client_name: 'Layout News', redirect_uris: [rp.redirectUri], scope: 'openid email' });

@@ -1,16 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import type { Page, Request } from 'playwright-core';
 import { t, type Locale } from '../../src/i18n/index.js';
-import { findElement, loadReleaseKeys, openRelease, reportErrors, type ReleaseKeyring } from '../../src/rp/index.js';
+import { findElement, openRelease, reportErrors } from '../../src/rp/index.js';
 import { Browsers, openWatchedPage } from '../helpers/browser.js';
 import { e2eEngines } from '../helpers/db.js';
 import { discover, startCallbackListener, type CallbackListener } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { addElement, heading, randomJpeg, setUpVault, shotsAtSizes, signUpToAccount, ui, unlock } from '../helpers/vault-ui.js';
+import { rpReleaseKey } from '../helpers/rp-key.js';
 
 /**
  * RP feedback end to end (DESIGN 5.7), in a real Chromium: the holder shares a
@@ -50,10 +49,7 @@ describe.each(e2eEngines())('RP feedback in Chromium (%s)', (engine) => {
   afterEach(() => browsers.closeAll());
 
   async function rpClient() {
-    const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
-    const kid = `rp-enc-${randomUUID()}`;
-    const publicJwk: JWK = { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid };
-    const keyring: ReleaseKeyring = await loadReleaseKeys({ ...(await exportJWK(privateKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid });
+    const { publicJwk, keyring } = await rpReleaseKey();
     const client = await server.services.clients.create({ client_name: CLIENT, redirect_uris: [rp.redirectUri], scope: 'openid passport', jwks: { keys: [publicJwk as never] } });
     return { client, keyring, config: await discover(server.url, client.client_id, client.client_secret) };
   }

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { FormAgent, hiddenField } from '../helpers/agent.js';
 import { engines } from '../helpers/db.js';
 import { discover, PASSWORD, REDIRECT_URI } from '../helpers/flow.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { rpReleaseKey } from '../helpers/rp-key.js';
 import { generateKey, newReleaseRef, openSharingRecord, sealSharingRecord } from '../../src/protocol/index.js';
 import { reportErrors, ReportErrorsError } from '../../src/rp/index.js';
 
@@ -36,8 +37,7 @@ describe.each(engines())('POST /passport/errors (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-    const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { extractable: true });
-    rpKey = { publicJwk: { ...(await exportJWK(publicKey)), use: 'enc', alg: 'ECDH-ES+A256KW', kid: `rp-${randomUUID()}` } };
+    rpKey = { publicJwk: (await rpReleaseKey()).publicJwk };
   });
   afterAll(() => server?.close());
   beforeEach(() => server.database.reset());
